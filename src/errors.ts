@@ -39,6 +39,7 @@ export const ERRORS = {
   HR_TEMPLATE_FAILED: {},
   HR_PATH_ESCAPES: { hint: "a templated path must stay inside the routes file's folder" },
   HR_ACTION_TIMEOUT: { hint: 'raise the action\'s timeout, or make the work faster' },
+  HR_FORWARD_URL: { hint: 'a forward URL must be absolute and start with http:// or https://' },
 
   // Command line
   HR_CLI_USAGE: { hint: 'run `hookroute --help`' },

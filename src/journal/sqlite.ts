@@ -1,0 +1,315 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SCHEMA } from './sqlite-schema.js';
+import { createWriteBatcher, type WriteBatcher } from './write-batcher.js';
+import type {
+  AcceptResult, AttemptRecord, DeliveryDetail, DeliveryStatus, DeliverySummary, JobCounts, JobStatus,
+  Journal, ListQuery, NewDelivery, RunStatus, StoredDelivery, StoredJob, StoredRun,
+} from './types.js';
+
+export interface SqliteJournalOptions {
+  /** The folder that holds journal.db. */
+  readonly dir: string;
+  /** full: every commit waits for fsync (survives power loss); normal: survives a process crash. */
+  readonly durability: 'normal' | 'full';
+  readonly onWriteError?: (error: Error) => void;
+}
+
+type Row = Record<string, unknown>;
+
+function toRun(r: Row): StoredRun {
+  return {
+    id: r['id'] as string,
+    deliveryId: r['delivery_id'] as string,
+    routeIndex: r['route_index'] as number,
+    route: r['route'] as string,
+    key: (r['concurrency_key'] as string | null) ?? undefined,
+    snapshotId: r['snapshot_id'] as string,
+    status: r['status'] as RunStatus,
+    seq: r['seq'] as number,
+  };
+}
+
+function toJob(r: Row): StoredJob {
+  return {
+    id: r['id'] as string,
+    runId: r['run_id'] as string,
+    index: r['action_index'] as number,
+    name: r['name'] as string,
+    type: r['type'] as string,
+    status: r['status'] as JobStatus,
+    attempts: r['attempts'] as number,
+  };
+}
+
+function toAttempt(r: Row): AttemptRecord {
+  const opt = <T>(v: unknown): T | undefined => (v === null ? undefined : (v as T));
+  return {
+    n: r['n'] as number,
+    startedAt: r['started_at'] as number,
+    durationMs: r['duration_ms'] as number,
+    outcome: r['outcome'] as string,
+    exitCode: opt<number>(r['exit_code']),
+    signal: opt<string>(r['signal']),
+    status: opt<number>(r['http_status']),
+    output: opt<string>(r['output']),
+    stderr: opt<string>(r['stderr']),
+    error: opt<string>(r['error']),
+  };
+}
+
+export function openSqliteJournal(options: SqliteJournalOptions): Journal {
+  mkdirSync(options.dir, { recursive: true });
+  const path = join(options.dir, 'journal.db');
+  const db = new Database(path);
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const stmt = {
+    saveSnapshot: db.prepare('INSERT OR IGNORE INTO snapshots (id, file, source, saved_at) VALUES (?, ?, ?, ?)'),
+    snapshot: db.prepare('SELECT file, source FROM snapshots WHERE id = ?'),
+    seen: db.prepare('SELECT delivery_id FROM dedup WHERE endpoint = ? AND source_id = ? AND seen_at >= ?'),
+    remember: db.prepare('INSERT OR REPLACE INTO dedup (endpoint, source_id, delivery_id, seen_at) VALUES (?, ?, ?, ?)'),
+    insertDelivery: db.prepare(`INSERT INTO deliveries (id, source_id, endpoint, event, received_at, snapshot_id, status,
+      headers, query, content_type, body, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertRun: db.prepare(`INSERT INTO runs (id, seq, delivery_id, route_index, route, concurrency_key, snapshot_id, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, run_id, action_index, name, type, status) VALUES (?, ?, ?, ?, ?, 'pending')`),
+    maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM runs'),
+    unfinished: db.prepare("SELECT * FROM runs WHERE status IN ('pending', 'running', 'retrying') ORDER BY seq"),
+    delivery: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
+    deliveryBySource: db.prepare('SELECT * FROM deliveries WHERE source_id = ? ORDER BY received_at DESC LIMIT 1'),
+    jobs: db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY action_index'),
+    runsOf: db.prepare('SELECT * FROM runs WHERE delivery_id = ? ORDER BY route_index'),
+    attemptsOf: db.prepare('SELECT * FROM attempts WHERE job_id = ? ORDER BY n'),
+    jobStarted: db.prepare("UPDATE jobs SET status = 'running' WHERE id = ?"),
+    runStatus: db.prepare('UPDATE runs SET status = ? WHERE id = ?'),
+    jobStatus: db.prepare('UPDATE jobs SET status = ?, attempts = MAX(attempts, ?) WHERE id = ?'),
+    insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, n, started_at, duration_ms, outcome, exit_code, signal,
+      http_status, output, stderr, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    skipRest: db.prepare("UPDATE jobs SET status = ? WHERE run_id = ? AND status IN ('pending', 'running', 'retrying')"),
+    runOf: db.prepare('SELECT delivery_id FROM runs WHERE id = ?'),
+    runStates: db.prepare('SELECT status FROM runs WHERE delivery_id = ?'),
+    deliveryStatus: db.prepare('UPDATE deliveries SET status = ?, finished_at = ? WHERE id = ?'),
+    rerouteRun: db.prepare("UPDATE runs SET status = 'pending', snapshot_id = ?, route_index = ?, seq = ? WHERE id = ?"),
+    deleteJobs: db.prepare('DELETE FROM jobs WHERE run_id = ?'),
+    insertJobWithStatus: db.prepare('INSERT INTO jobs (id, run_id, action_index, name, type, status) VALUES (?, ?, ?, ?, ?, ?)'),
+    requeueJobs: db.prepare("UPDATE jobs SET status = 'pending' WHERE run_id = ? AND status IN ('dead', 'skipped', 'retrying')"),
+    deadIds: db.prepare("SELECT id FROM deliveries WHERE status = 'dead' ORDER BY received_at LIMIT ?"),
+    counts: db.prepare(`SELECT
+      SUM(status IN ('pending', 'retrying')) AS pending, SUM(status = 'running') AS running, SUM(status = 'dead') AS dead FROM jobs`),
+    pruneSlice: db.prepare(`SELECT id FROM deliveries WHERE received_at < ? AND status IN ('done', 'dead') LIMIT 500`),
+    pruneDedup: db.prepare('DELETE FROM dedup WHERE seen_at < ?'),
+    pruneSnapshots: db.prepare('DELETE FROM snapshots WHERE id NOT IN (SELECT DISTINCT snapshot_id FROM deliveries) AND saved_at < ?'),
+  };
+
+  let seq = (stmt.maxSeq.get() as { seq: number }).seq;
+  const writes: WriteBatcher = createWriteBatcher(db, options.onWriteError);
+
+  function refreshDelivery(deliveryId: string): void {
+    const states = (stmt.runStates.all(deliveryId) as { status: RunStatus }[]).map((r) => r.status);
+    let status: DeliveryStatus = 'done';
+    if (states.some((s) => s === 'pending' || s === 'running')) status = 'pending';
+    if (states.some((s) => s === 'retrying')) status = 'failed';
+    else if (status === 'done' && states.some((s) => s === 'dead')) status = 'dead';
+    stmt.deliveryStatus.run(status, status === 'done' || status === 'dead' ? Date.now() : null, deliveryId);
+  }
+
+  function summary(r: Row): DeliverySummary {
+    return {
+      id: r['id'] as string,
+      sourceId: (r['source_id'] as string | null) ?? undefined,
+      endpoint: r['endpoint'] as string,
+      event: r['event'] as string,
+      receivedAt: new Date(r['received_at'] as number).toISOString(),
+      status: r['status'] as DeliveryStatus,
+      routes: (stmt.runsOf.all(r['id']) as Row[]).map((run) => run['route'] as string),
+    };
+  }
+
+  function stored(r: Row): StoredDelivery {
+    return {
+      id: r['id'] as string,
+      sourceId: (r['source_id'] as string | null) ?? undefined,
+      endpoint: r['endpoint'] as string,
+      event: r['event'] as string,
+      receivedAt: r['received_at'] as number,
+      snapshotId: r['snapshot_id'] as string,
+      status: r['status'] as DeliveryStatus,
+      headers: JSON.parse(r['headers'] as string) as Record<string, string>,
+      query: JSON.parse(r['query'] as string) as Record<string, string>,
+      contentType: r['content_type'] as string,
+      body: r['body'] as Buffer,
+      data: r['data'] === null ? undefined : (JSON.parse(r['data'] as string) as unknown),
+    };
+  }
+
+  return {
+    path,
+    saveSnapshot(id, file, source) {
+      stmt.saveSnapshot.run(id, file, source, Date.now());
+    },
+    snapshotSource(id) {
+      return stmt.snapshot.get(id) as { file: string; source: string } | undefined;
+    },
+
+    accept(d, dedupWindowMs) {
+      return writes.submit((): AcceptResult => {
+        if (d.sourceId !== undefined) {
+          const seen = stmt.seen.get(d.endpoint, d.sourceId, d.receivedAt - dedupWindowMs) as { delivery_id: string } | undefined;
+          if (seen !== undefined) return { kind: 'duplicate', id: seen.delivery_id };
+          stmt.remember.run(d.endpoint, d.sourceId, d.id, d.receivedAt);
+        }
+        stmt.insertDelivery.run(
+          d.id, d.sourceId ?? null, d.endpoint, d.event, d.receivedAt, d.snapshotId, d.runs.length === 0 ? 'done' : 'pending',
+          JSON.stringify(d.headers), JSON.stringify(d.query), d.contentType, d.body,
+          d.data === undefined ? null : JSON.stringify(d.data),
+        );
+        const runs: { id: string; seq: number }[] = [];
+        for (const run of d.runs) {
+          const runId = `${d.id}/${run.routeIndex}`;
+          stmt.insertRun.run(runId, ++seq, d.id, run.routeIndex, run.route, run.key ?? null, d.snapshotId);
+          for (const job of run.jobs) stmt.insertJob.run(`${runId}/${job.index}`, runId, job.index, job.name, job.type);
+          runs.push({ id: runId, seq });
+        }
+        return { kind: 'accepted', id: d.id, runs };
+      });
+    },
+
+    unfinishedRuns: () => (stmt.unfinished.all() as Row[]).map(toRun),
+    delivery(id) {
+      const row = stmt.delivery.get(id) as Row | undefined;
+      return row === undefined ? undefined : stored(row);
+    },
+    jobs: (runId) => (stmt.jobs.all(runId) as Row[]).map(toJob),
+
+    jobStarted(jobId) {
+      void writes.submit(() => {
+        stmt.jobStarted.run(jobId);
+        stmt.runStatus.run('running', jobId.slice(0, jobId.lastIndexOf('/')));
+      }).catch(() => undefined);
+    },
+    attemptFinished(jobId, a, status) {
+      void writes.submit(() => {
+        stmt.insertAttempt.run(jobId, a.n, a.startedAt, Math.round(a.durationMs), a.outcome, a.exitCode ?? null, a.signal ?? null,
+          a.status ?? null, a.output ?? null, a.stderr ?? null, a.error ?? null);
+        stmt.jobStatus.run(status, a.n, jobId);
+        if (status === 'retrying') {
+          const runId = jobId.slice(0, jobId.lastIndexOf('/'));
+          stmt.runStatus.run('retrying', runId);
+          const run = stmt.runOf.get(runId) as { delivery_id: string } | undefined;
+          if (run !== undefined) refreshDelivery(run.delivery_id);
+        }
+      }).catch(() => undefined);
+    },
+    runFinished(runId, status, skipRest) {
+      void writes.submit(() => {
+        stmt.runStatus.run(status, runId);
+        if (skipRest !== undefined) stmt.skipRest.run(skipRest, runId);
+        const run = stmt.runOf.get(runId) as { delivery_id: string } | undefined;
+        if (run !== undefined) refreshDelivery(run.delivery_id);
+      }).catch(() => undefined);
+    },
+
+    list(query) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (query.status !== undefined) { where.push('status = ?'); args.push(query.status); }
+      if (query.event !== undefined) { where.push('event = ?'); args.push(query.event); }
+      const sql = `SELECT id, source_id, endpoint, event, received_at, status FROM deliveries
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, rowid DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args, Math.min(Math.max(query.limit ?? 50, 1), 1000)) as Row[]).map(summary);
+    },
+    detail(id) {
+      const row = (stmt.delivery.get(id) ?? stmt.deliveryBySource.get(id)) as Row | undefined;
+      if (row === undefined) return undefined;
+      const d = stored(row);
+      const runs = (stmt.runsOf.all(d.id) as Row[]).map(toRun).map((run) => ({
+        ...run,
+        jobs: (stmt.jobs.all(run.id) as Row[]).map(toJob).map((job) => ({
+          ...job,
+          attemptsLog: (stmt.attemptsOf.all(job.id) as Row[]).map(toAttempt),
+        })),
+      }));
+      return {
+        ...summary(row),
+        snapshotId: d.snapshotId,
+        headers: d.headers,
+        contentType: d.contentType,
+        body: d.body.toString('utf8'),
+        data: d.data,
+        runs,
+      };
+    },
+    requeue(id, plan) {
+      const tx = db.transaction(() => {
+        const dead = (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'dead' || r.status === 'retrying');
+        for (const run of dead) {
+          const now = plan(run.route);
+          if (now !== undefined) {
+            const done = new Map((stmt.jobs.all(run.id) as Row[]).map(toJob).filter((j) => j.status === 'done').map((j) => [j.index, j.name]));
+            stmt.deleteJobs.run(run.id);
+            for (const job of now.jobs) {
+              const status = done.get(job.index) === job.name ? 'done' : 'pending';
+              stmt.insertJobWithStatus.run(`${run.id}/${job.index}`, run.id, job.index, job.name, job.type, status);
+            }
+            stmt.rerouteRun.run(now.snapshotId, now.routeIndex, ++seq, run.id);
+          } else {
+            stmt.requeueJobs.run(run.id);
+            stmt.rerouteRun.run(run.snapshotId, run.routeIndex, ++seq, run.id);
+          }
+        }
+        refreshDelivery(id);
+        return (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'pending');
+      });
+      return tx();
+    },
+    deadDeliveryIds: (limit) => (stmt.deadIds.all(limit) as { id: string }[]).map((r) => r.id),
+    counts() {
+      const r = stmt.counts.get() as Record<string, number | null>;
+      return { pending: r['pending'] ?? 0, running: r['running'] ?? 0, dead: r['dead'] ?? 0 };
+    },
+
+    async prune(before, dedupBefore) {
+      let removed = 0;
+      const removeSlice = db.transaction((ids: string[]) => {
+        for (const id of ids) {
+          for (const run of stmt.runsOf.all(id) as Row[]) {
+            db.prepare('DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE run_id = ?)').run(run['id']);
+            db.prepare('DELETE FROM jobs WHERE run_id = ?').run(run['id']);
+          }
+          db.prepare('DELETE FROM runs WHERE delivery_id = ?').run(id);
+          db.prepare('DELETE FROM deliveries WHERE id = ?').run(id);
+        }
+      });
+      for (;;) {
+        const ids = (stmt.pruneSlice.all(before) as { id: string }[]).map((r) => r.id);
+        if (ids.length === 0) break;
+        removeSlice(ids);
+        removed += ids.length;
+        // Let requests in between slices: pruning never blocks the event loop for long.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      stmt.pruneDedup.run(dedupBefore);
+      stmt.pruneSnapshots.run(before);
+      if (removed > 0) db.pragma('incremental_vacuum');
+      return removed;
+    },
+    probe() {
+      db.prepare('BEGIN IMMEDIATE').run();
+      try {
+        db.prepare('INSERT OR REPLACE INTO snapshots (id, file, source, saved_at) VALUES (?, ?, ?, ?)').run('probe', '', '', 0);
+      } finally {
+        db.prepare('ROLLBACK').run();
+      }
+    },
+    async close() {
+      await writes.drain();
+      db.close();
+    },
+  };
+}

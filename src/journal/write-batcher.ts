@@ -1,0 +1,73 @@
+import type { Database } from 'better-sqlite3';
+
+// Group commit: every write submitted during one turn of the event loop is committed in one
+// transaction, so concurrent requests share a commit (and, with durability: full, one fsync)
+// instead of paying one each. Each write runs in its own savepoint: a write that fails alone
+// fails alone, while a failed commit (disk full, read-only) fails the whole batch.
+
+export interface WriteBatcher {
+  submit<T>(write: () => T): Promise<T>;
+  /** Resolves once everything submitted so far is committed (or failed). */
+  drain(): Promise<void>;
+}
+
+interface Pending {
+  readonly write: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export function createWriteBatcher(db: Database, onError?: (error: Error) => void): WriteBatcher {
+  let queue: Pending[] = [];
+  let scheduled: Promise<void> | undefined;
+
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    scheduled = undefined;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: Error })[] = [];
+    try {
+      db.transaction(() => {
+        for (const p of batch) {
+          try {
+            outcomes.push({ ok: true, value: db.transaction(p.write)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error: error as Error });
+          }
+        }
+      })();
+    } catch (error) {
+      onError?.(error as Error);
+      for (const p of batch) p.reject(error as Error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) p.reject(new Error('write was not run'));
+      else if (outcome.ok) p.resolve(outcome.value);
+      else p.reject(outcome.error);
+    });
+  };
+
+  const schedule = (): Promise<void> => {
+    scheduled ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        flush();
+        resolve();
+      }),
+    );
+    return scheduled;
+  };
+
+  return {
+    submit<T>(write: () => T): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ write, resolve: resolve as (v: unknown) => void, reject });
+        void schedule();
+      });
+    },
+    async drain() {
+      while (queue.length > 0 || scheduled !== undefined) await schedule();
+    },
+  };
+}
