@@ -2,6 +2,10 @@ import type { CliIo, Command } from './io.js';
 import { check } from './commands/check.js';
 import { serve } from './commands/serve.js';
 import { test } from './commands/test.js';
+import { deliveries } from './commands/deliveries.js';
+import { show } from './commands/show.js';
+import { replay } from './commands/replay.js';
+import { schema } from './commands/schema.js';
 
 // main(argv, io) -> exit code. The only place that exits is bin.ts, so every command can be run
 // by tests in-process with captured output.
@@ -10,11 +14,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: { run: serve, summary: 'receive webhooks and run the routes file (default command)' },
   check: { run: check, summary: 'validate a routes file; errors as file:line:col' },
   test: { run: test, summary: "dry-run an event through the routes, or run the file's own tests" },
+  deliveries: { run: deliveries, summary: 'list deliveries of the running daemon (--status dead ...)' },
+  show: { run: show, summary: "one delivery: payload, each action's attempts and output" },
+  replay: { run: replay, summary: 'queue a delivery (or every dead one) again' },
+  schema: { run: schema, summary: "print the routes file's JSON Schema (for editors)" },
 };
-
-export function registerCommand(name: string, run: Command, summary: string): void {
-  COMMANDS[name] = { run, summary };
-}
 
 export const HELP = (): string => `hookroute — a declarative webhook-to-action router
 
