@@ -9,7 +9,7 @@ export interface SelectedRoute {
 
 /**
  * Every route whose `event` matches and whose `when` is truthy, in file order. A `when` that
- * fails to evaluate does not fire its route; the error is returned so it can be logged.
+ * fails to evaluate does not fire its route; the errors are returned so they can be logged.
  */
 export async function selectRoutes(
   snapshot: Snapshot,
@@ -21,11 +21,21 @@ export async function selectRoutes(
     if (!route.event.matches(ctx.bindings.event)) continue;
     try {
       if (route.when !== undefined && !isTruthy(await evaluateIn(route.when, ctx))) continue;
-      const key = route.concurrency?.key === undefined ? undefined : await route.concurrency.key.text(ctx);
-      selected.push({ route, key });
     } catch (error) {
       errors.push({ route: route.name, error: error as Error });
+      continue;
     }
+    // A key that cannot be rendered must not lose the event: it shares the route's empty key.
+    let key: string | undefined;
+    if (route.concurrency?.key !== undefined) {
+      try {
+        key = await route.concurrency.key.text(ctx);
+      } catch (error) {
+        errors.push({ route: route.name, error: error as Error });
+        key = '';
+      }
+    }
+    selected.push({ route, key });
   }
   return { selected, errors };
 }
