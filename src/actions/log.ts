@@ -23,6 +23,8 @@ export interface LogRendered {
   readonly record: unknown;
   /** For a templated path: the folder it must stay inside, checked again before writing. */
   readonly confinedTo?: string;
+  /** The routes file's folder: describe() shows the path relative to it. */
+  readonly dir?: string;
 }
 
 const schema = Type.Object({
@@ -97,9 +99,9 @@ export const logAction: ActionSpec<LogRaw, LogCompiled, LogRendered> = {
   async render(compiled, event) {
     const record = compiled.record === undefined ? defaultRecord(event) : await compiled.record.render(event);
     if (record === undefined) throw new HookrouteError('HR_TEMPLATE_UNDEFINED', 'record renders to nothing for this event');
-    if (compiled.path.isLiteral) return { path: path.resolve(compiled.dir, compiled.path.source), record };
+    if (compiled.path.isLiteral) return { path: path.resolve(compiled.dir, compiled.path.source), record, dir: compiled.dir };
     const rendered = await compiled.path.text(event);
-    return { path: confinedPath(compiled.dir, rendered), record, confinedTo: compiled.dir };
+    return { path: confinedPath(compiled.dir, rendered), record, confinedTo: compiled.dir, dir: compiled.dir };
   },
 
   async execute(rendered, attempt) {
@@ -127,6 +129,9 @@ export const logAction: ActionSpec<LogRaw, LogCompiled, LogRendered> = {
   },
 
   describe(rendered) {
-    return { path: rendered.path, record: rendered.record };
+    // Relative to the routes file's folder when inside it, as a user writes it in the file.
+    const relative = rendered.dir === undefined ? '' : path.relative(rendered.dir, rendered.path);
+    const inside = relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+    return { path: inside ? relative.split(path.sep).join('/') : rendered.path, record: rendered.record };
   },
 };

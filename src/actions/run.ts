@@ -219,8 +219,11 @@ export const runAction: ActionSpec<RunRaw, RunCompiled, RunRendered> = {
   },
 
   describe(rendered) {
+    // argv as written in the routes file, so a file's own tests do not depend on where it lives;
+    // the resolved program is added only when it differs.
     return {
-      argv: [rendered.file, ...rendered.args],
+      argv: [rendered.program, ...rendered.args],
+      ...(rendered.file === rendered.program ? {} : { file: rendered.file }),
       env: rendered.env,
       cwd: rendered.cwd,
       ...(rendered.stdin === undefined ? {} : { stdin: rendered.stdin }),

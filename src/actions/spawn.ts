@@ -30,7 +30,7 @@ export interface SpawnOutcome {
 function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     // A negative pid addresses the whole process group: the child and everything it started.
-    process.kill(pid, signal);
+    process.kill(-pid, signal);
     return true;
   } catch {
     return false;

@@ -114,13 +114,12 @@ test('a non-2xx answer is failed with its status and body; redirects are not fol
   assert.match(moved.error ?? '', /\/elsewhere/);
 });
 
-test('a closed port is an error naming ECONNREFUSED and the origin', async (t) => {
-  const { base } = await startServer(t);
+test('a closed port is an error naming ECONNREFUSED and the origin', async () => {
+  // A port that was just free and is closed again.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
-  assert.notEqual(base, `http://127.0.0.1:${port}`);
   const result = await runOnce(forwardAction, { forward: `http://127.0.0.1:${port}/secret-path?token=x` }, { dir: '/' });
   assert.equal(result.outcome, 'error');
   assert.match(result.error ?? '', /ECONNREFUSED/);

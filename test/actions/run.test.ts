@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { runAction } from '../../src/actions/run.js';
 import { isHookrouteError } from '../../src/errors.js';
 import { compileAction, makeAttempt, makeEvent, runOnce, tempDir } from '../helpers/action-context.js';
@@ -36,6 +37,23 @@ async function waitUntilDead(pid: number): Promise<boolean> {
 async function pidsFrom(file: string): Promise<{ child: number; grandchild: number }> {
   return JSON.parse(await readFile(file, 'utf8')) as { child: number; grandchild: number };
 }
+
+/** A pid file for hang.sh / hang.js; if the test fails, whatever it recorded is killed afterwards. */
+async function hangPidFile(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hookroute-hang-'));
+  const pidFile = path.join(dir, 'pids.json');
+  t.after(async () => {
+    const pids = await pidsFrom(pidFile).catch(() => undefined);
+    for (const pid of [pids?.child, pids?.grandchild]) {
+      if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  return pidFile;
+}
+
+// A regression in group killing would otherwise hang the run: the grandchild holds stdout open.
+const HANG = { timeout: 20_000 };
 
 test('payload values reach the program as exactly one argument each, uninterpreted', async () => {
   const data = {
@@ -124,7 +142,13 @@ test('a relative cwd resolves against the routes folder, and so does the program
   const dir = await tempDir(t);
   const { compiled } = compileAction(runAction, { run: './echo-args.js a', cwd: dir, stdin: '{{ id }}', env: { A: '{{ nome }}' } }, bin);
   const rendered = await runAction.render(compiled, makeEvent(user));
-  assert.deepEqual(runAction.describe?.(rendered), { argv: [path.join(bin, 'echo-args.js'), 'a'], env: { A: 'João Silva' }, cwd: dir, stdin: '123' });
+  assert.deepEqual(runAction.describe?.(rendered), {
+    argv: ['./echo-args.js', 'a'],
+    file: path.join(bin, 'echo-args.js'),
+    env: { A: 'João Silva' },
+    cwd: dir,
+    stdin: '123',
+  });
   const outcome = await runAction.execute(rendered, makeAttempt());
   assert.deepEqual(JSON.parse(outcome.output ?? ''), ['a']);
 });
@@ -156,10 +180,9 @@ test('a program that does not exist is an error naming it and where it was looke
   assert.match(bare.error ?? '', /hookroute-no-such-program.*PATH/);
 });
 
-test('on timeout the whole process group is killed, grandchild included', async (t) => {
-  const dir = await tempDir(t);
-  const pidFile = path.join(dir, 'pids.json');
-  const result = await runOnce(runAction, { run: [path.join(bin, 'hang.js'), pidFile] }, { dir: bin, attempt: { timeoutMs: 600 } });
+test('on timeout the whole process group is killed, grandchild included', HANG, async (t) => {
+  const pidFile = await hangPidFile(t);
+  const result = await runOnce(runAction, { run: ['./hang.sh', pidFile] }, { dir: bin, attempt: { timeoutMs: 400 } });
   assert.equal(result.outcome, 'timeout');
   assert.equal(result.signal, 'SIGTERM');
   assert.match(result.output ?? '', /started/);
@@ -168,10 +191,9 @@ test('on timeout the whole process group is killed, grandchild included', async 
   assert.ok(await waitUntilDead(grandchild), 'grandchild still alive');
 });
 
-test('a group that ignores SIGTERM gets SIGKILL after the grace period', async (t) => {
-  const dir = await tempDir(t);
-  const pidFile = path.join(dir, 'pids.json');
-  const result = await runOnce(runAction, { run: [path.join(bin, 'hang.js'), pidFile, '--ignore-term'] }, { dir: bin, attempt: { timeoutMs: 600 } });
+test('a group that ignores SIGTERM gets SIGKILL after the grace period', HANG, async (t) => {
+  const pidFile = await hangPidFile(t);
+  const result = await runOnce(runAction, { run: ['./hang.sh', pidFile, '--ignore-term'] }, { dir: bin, attempt: { timeoutMs: 400 } });
   assert.equal(result.outcome, 'timeout');
   assert.equal(result.signal, 'SIGKILL');
   const { child, grandchild } = await pidsFrom(pidFile);
@@ -179,14 +201,13 @@ test('a group that ignores SIGTERM gets SIGKILL after the grace period', async (
   assert.ok(await waitUntilDead(grandchild), 'grandchild still alive');
 });
 
-test('a shutdown stops the process group and reports it', async (t) => {
-  const dir = await tempDir(t);
-  const pidFile = path.join(dir, 'pids.json');
+test('a shutdown stops the process group and reports it', HANG, async (t) => {
+  const pidFile = await hangPidFile(t);
   const controller = new AbortController();
   const { compiled } = compileAction(runAction, { run: [path.join(bin, 'hang.js'), pidFile] }, bin);
   const rendered = await runAction.render(compiled, makeEvent({}));
   const running = runAction.execute(rendered, makeAttempt({ signal: controller.signal }));
-  for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(20);
+  for (let i = 0; i < 250 && !existsSync(pidFile); i++) await sleep(20);
   controller.abort();
   const result = await running;
   assert.equal(result.outcome, 'error');
