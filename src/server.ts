@@ -55,6 +55,8 @@ const LOOPBACK = /^(127\.|::1$|localhost$|\[::1\]$)/;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
   let snapshot: Snapshot = await loadRoutesFile(options.file, { env });
+  // Declared before the logger, which reads it: a journal that fails to open logs before it is set.
+  let registry: SnapshotRegistry | undefined;
   const secrets = (): readonly string[] => registry?.current().secrets ?? snapshot.secrets;
   const logger = createLogger({
     ...(options.logLevel !== undefined && { level: options.logLevel }),
@@ -79,7 +81,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   openJournal();
 
-  let registry: SnapshotRegistry | undefined;
   registry = createSnapshotRegistry(snapshot, journal, env);
   const snapshots = registry;
   let accepting = true;
@@ -160,6 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       reload: async () => void (await reload()),
       onError: (error) => telemetry.error('watching the routes file failed', { error: error.message }),
     });
+    await watcher.ready;
   }
 
   const prune = setInterval(() => {

@@ -8,6 +8,8 @@ import { watch, type FSWatcher } from 'chokidar';
 // folder is watched and any change in it re-reads the file, reloading only if its bytes changed.
 
 export interface RoutesWatcher {
+  /** Resolves once the folder is watched; a save made before then is caught by a check on ready. */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,8 +57,16 @@ export function watchRoutesFile(options: WatchOptions): RoutesWatcher {
   });
   watcher.on('all', schedule);
   watcher.on('error', (error) => options.onError?.(error as Error));
+  const ready = new Promise<void>((resolve) => {
+    watcher.once('ready', () => {
+      // The file may have changed between loading it and the watch starting.
+      schedule();
+      resolve();
+    });
+  });
 
   return {
+    ready,
     async close() {
       clearTimeout(timer);
       await watcher.close();

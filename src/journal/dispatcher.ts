@@ -71,6 +71,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const stopping = new AbortController();
   const killing = new AbortController();
   const inFlight = new Set<Promise<void>>();
+  // Runs queued or running here: a replay or a start may name one again; it must not run twice.
+  const held = new Set<string>();
   const waiters = new Map<string, { remaining: number; outcomes: RunOutcome[]; resolve: (o: RunOutcome[]) => void }>();
   let accepting = true;
 
@@ -93,6 +95,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function launch(decision: { start: QueuedRun[]; superseded: QueuedRun[] }): void {
     for (const q of decision.superseded) {
+      held.delete(q.run.id);
       journal.runFinished(q.run.id, 'superseded', 'superseded');
       telemetry.runSuperseded({ deliveryId: q.run.deliveryId, route: q.run.route, by: 'a newer delivery' });
       settle(q.run, { route: q.run.route, status: 'superseded', actions: [] });
@@ -102,6 +105,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         .catch((error: unknown) => telemetry.error('dispatcher failed on a run', { run: q.run.id, error: String(error) }))
         .finally(() => {
           inFlight.delete(work);
+          held.delete(q.run.id);
           if (accepting) launch(lanes.done(laneOf(q.run)));
         });
       inFlight.add(work);
@@ -109,6 +113,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   function queue(run: StoredRun, ctx: EventContext | undefined): void {
+    if (held.has(run.id)) return;
+    held.add(run.id);
     const snapshot = snapshots.get(run.snapshotId);
     const route = routeOf(snapshot, run);
     const policy = route?.concurrency === undefined ? undefined : { limit: route.concurrency.limit, latest: route.concurrency.latest };
@@ -160,8 +166,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function attempts(run: StoredRun, route: Route, action: Action, job: StoredJob, ctx: EventContext): Promise<ActionOutcome | undefined> {
-    // A job resumed after a restart gets at least one more attempt, whatever it used before.
-    const budget = Math.max(action.retry.attempts, job.attempts + 1);
+    // A job resumed after a restart gets at least one more attempt, whatever it used before; a
+    // replayed one gets its whole budget again (budgetFrom: the attempts made before the replay).
+    const budget = Math.max(job.budgetFrom + action.retry.attempts, job.attempts + 1);
     for (let n = job.attempts + 1; ; n++) {
       if (stopping.signal.aborted) return undefined;
       journal.jobStarted(job.id);

@@ -1,5 +1,5 @@
 // The journal's tables. auto_vacuum is set before the first table so pruning can give space back.
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   name TEXT NOT NULL,
   type TEXT NOT NULL,
   status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0
+  attempts INTEGER NOT NULL DEFAULT 0,
+  budget_from INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -70,3 +71,9 @@ CREATE TABLE IF NOT EXISTS attempts (
   PRIMARY KEY (job_id, n)
 ) WITHOUT ROWID;
 `;
+
+/** Brings a journal written by an older version up to SCHEMA_VERSION (run after SCHEMA). */
+export const MIGRATIONS: readonly { readonly version: number; readonly column: [table: string, name: string]; readonly sql: string }[] = [
+  // A replayed job gets a fresh retry budget, counted from the attempts made before the replay.
+  { version: 2, column: ['jobs', 'budget_from'], sql: 'ALTER TABLE jobs ADD COLUMN budget_from INTEGER NOT NULL DEFAULT 0' },
+];

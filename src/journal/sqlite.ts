@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SCHEMA } from './sqlite-schema.js';
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './sqlite-schema.js';
 import { createWriteBatcher, type WriteBatcher } from './write-batcher.js';
 import type {
   AcceptResult, AttemptRecord, DeliveryDetail, DeliveryStatus, DeliverySummary, JobCounts, JobStatus,
@@ -40,6 +40,7 @@ function toJob(r: Row): StoredJob {
     type: r['type'] as string,
     status: r['status'] as JobStatus,
     attempts: r['attempts'] as number,
+    budgetFrom: (r['budget_from'] as number | undefined) ?? 0,
   };
 }
 
@@ -59,15 +60,35 @@ function toAttempt(r: Row): AttemptRecord {
   };
 }
 
+function prepareDatabase(db: Database.Database, durability: SqliteJournalOptions['durability']): void {
+  db.pragma('auto_vacuum = INCREMENTAL');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (const m of MIGRATIONS) {
+      const [table, column] = m.column;
+      const has = (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).some((c) => c.name === column);
+      if (m.version > version && !has) db.exec(m.sql);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
 export function openSqliteJournal(options: SqliteJournalOptions): Journal {
   mkdirSync(options.dir, { recursive: true });
   const path = join(options.dir, 'journal.db');
   const db = new Database(path);
-  db.pragma('auto_vacuum = INCREMENTAL');
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  try {
+    prepareDatabase(db, options.durability);
+  } catch (error) {
+    // The caller retries the open (a read-only or missing mount): do not leak a handle each time.
+    db.close();
+    throw error;
+  }
 
   const stmt = {
     saveSnapshot: db.prepare('INSERT OR IGNORE INTO snapshots (id, file, source, saved_at) VALUES (?, ?, ?, ?)'),
@@ -97,14 +118,22 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     deliveryStatus: db.prepare('UPDATE deliveries SET status = ?, finished_at = ? WHERE id = ?'),
     rerouteRun: db.prepare("UPDATE runs SET status = 'pending', snapshot_id = ?, route_index = ?, seq = ? WHERE id = ?"),
     deleteJobs: db.prepare('DELETE FROM jobs WHERE run_id = ?'),
-    insertJobWithStatus: db.prepare('INSERT INTO jobs (id, run_id, action_index, name, type, status) VALUES (?, ?, ?, ?, ?, ?)'),
-    requeueJobs: db.prepare("UPDATE jobs SET status = 'pending' WHERE run_id = ? AND status IN ('dead', 'skipped', 'retrying')"),
+    insertJobWithStatus: db.prepare(`INSERT INTO jobs (id, run_id, action_index, name, type, status, attempts, budget_from)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    requeueJobs: db.prepare("UPDATE jobs SET status = 'pending', budget_from = attempts WHERE run_id = ? AND status IN ('dead', 'skipped', 'retrying')"),
     deadIds: db.prepare("SELECT id FROM deliveries WHERE status = 'dead' ORDER BY received_at LIMIT ?"),
     counts: db.prepare(`SELECT
       SUM(status IN ('pending', 'retrying')) AS pending, SUM(status = 'running') AS running, SUM(status = 'dead') AS dead FROM jobs`),
     pruneSlice: db.prepare(`SELECT id FROM deliveries WHERE received_at < ? AND status IN ('done', 'dead') LIMIT 500`),
     pruneDedup: db.prepare('DELETE FROM dedup WHERE seen_at < ?'),
-    pruneSnapshots: db.prepare('DELETE FROM snapshots WHERE id NOT IN (SELECT DISTINCT snapshot_id FROM deliveries) AND saved_at < ?'),
+    // A replayed run may point at a newer snapshot than its delivery: keep both.
+    pruneSnapshots: db.prepare(`DELETE FROM snapshots WHERE saved_at < ?
+      AND id NOT IN (SELECT snapshot_id FROM deliveries UNION SELECT snapshot_id FROM runs)`),
+    // Job ids are "<run id>/<index>": this range is every attempt of the run, also of jobs a replay dropped.
+    pruneAttempts: db.prepare("DELETE FROM attempts WHERE job_id > ? || '/' AND job_id < ? || '0'"),
+    pruneJobs: db.prepare('DELETE FROM jobs WHERE run_id = ?'),
+    pruneRuns: db.prepare('DELETE FROM runs WHERE delivery_id = ?'),
+    pruneDelivery: db.prepare('DELETE FROM deliveries WHERE id = ?'),
   };
 
   let seq = (stmt.maxSeq.get() as { seq: number }).seq;
@@ -247,15 +276,19 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     },
     requeue(id, plan) {
       const tx = db.transaction(() => {
-        const dead = (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'dead' || r.status === 'retrying');
+        // Only dead runs: a retrying one is still held by the dispatcher, which would run it twice.
+        const dead = (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'dead');
         for (const run of dead) {
           const now = plan(run.route);
           if (now !== undefined) {
-            const done = new Map((stmt.jobs.all(run.id) as Row[]).map(toJob).filter((j) => j.status === 'done').map((j) => [j.index, j.name]));
+            const before = new Map((stmt.jobs.all(run.id) as Row[]).map(toJob).map((j) => [j.index, j]));
             stmt.deleteJobs.run(run.id);
             for (const job of now.jobs) {
-              const status = done.get(job.index) === job.name ? 'done' : 'pending';
-              stmt.insertJobWithStatus.run(`${run.id}/${job.index}`, run.id, job.index, job.name, job.type, status);
+              const old = before.get(job.index);
+              const status = old?.status === 'done' && old.name === job.name ? 'done' : 'pending';
+              // Attempt numbers go on from the earlier ones (kept in the record); the budget starts afresh.
+              const attempts = old?.attempts ?? 0;
+              stmt.insertJobWithStatus.run(`${run.id}/${job.index}`, run.id, job.index, job.name, job.type, status, attempts, attempts);
             }
             stmt.rerouteRun.run(now.snapshotId, now.routeIndex, ++seq, run.id);
           } else {
@@ -279,11 +312,11 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       const removeSlice = db.transaction((ids: string[]) => {
         for (const id of ids) {
           for (const run of stmt.runsOf.all(id) as Row[]) {
-            db.prepare('DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE run_id = ?)').run(run['id']);
-            db.prepare('DELETE FROM jobs WHERE run_id = ?').run(run['id']);
+            stmt.pruneAttempts.run(run['id'], run['id']);
+            stmt.pruneJobs.run(run['id']);
           }
-          db.prepare('DELETE FROM runs WHERE delivery_id = ?').run(id);
-          db.prepare('DELETE FROM deliveries WHERE id = ?').run(id);
+          stmt.pruneRuns.run(id);
+          stmt.pruneDelivery.run(id);
         }
       });
       for (;;) {
@@ -300,6 +333,17 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       return removed;
     },
     probe() {
+      // Taking the write lock writes nothing to the disk: write and sync a page beside the journal
+      // too, so that a full or read-only disk, or a folder gone, shows here.
+      const file = join(options.dir, '.journal-probe');
+      const fd = openSync(file, 'w');
+      try {
+        writeSync(fd, Buffer.alloc(4096));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+        unlinkSync(file);
+      }
       db.prepare('BEGIN IMMEDIATE').run();
       try {
         db.prepare('INSERT OR REPLACE INTO snapshots (id, file, source, saved_at) VALUES (?, ?, ?, ?)').run('probe', '', '', 0);

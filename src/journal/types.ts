@@ -73,6 +73,8 @@ export interface StoredJob {
   readonly type: string;
   readonly status: JobStatus;
   readonly attempts: number;
+  /** Attempts made before the last replay: the retry budget counts from there. */
+  readonly budgetFrom: number;
 }
 
 export interface AttemptRecord {
@@ -140,9 +142,11 @@ export interface Journal {
   list(query: ListQuery): DeliverySummary[];
   detail(idOrSourceId: string): DeliveryDetail | undefined;
   /**
-   * Sets a delivery's dead runs pending again and returns them. `plan` gives, per route name, the
+   * Sets a delivery's dead runs pending again and returns them (a run still being retried is left
+   * to the dispatcher that holds it). `plan` gives, per route name, the
    * routes file in force now and its actions: a fix made since applies to the replay. Actions
-   * that already succeeded (same position and name) are not run again.
+   * that already succeeded (same position and name) are not run again; attempts are numbered on
+   * from the earlier ones, which stay in the record, and get a fresh retry budget.
    */
   requeue(id: string, plan: (route: string) => { snapshotId: string; routeIndex: number; jobs: readonly NewJob[] } | undefined): StoredRun[];
   deadDeliveryIds(limit: number): string[];
@@ -150,7 +154,7 @@ export interface Journal {
 
   /** Deletes finished deliveries received before `before`, a slice at a time. */
   prune(before: number, dedupBefore: number): Promise<number>;
-  /** Throws when the journal cannot be written now. */
+  /** Throws when the journal cannot be written now (read-only or full disk, folder gone, locked). */
   probe(): void;
   close(): Promise<void>;
 }
