@@ -85,7 +85,8 @@ export function compileRoutes(c: RouteCompiler, raws: readonly RawRoute[]): Rout
       reportAt(c.sink, [...path, 'name'], 'HR_CONFIG_INVALID', `"${raw.name}" is already the name of routes[${earlier}]; route names must be unique`);
     }
     seen.set(raw.name, index);
-    const patterns = Array.isArray(raw.event) ? raw.event : [raw.event];
+    // Only strings: a file that failed its schema is still compiled to find its other problems.
+    const patterns = (Array.isArray(raw.event) ? raw.event : [raw.event]).filter((p): p is string => typeof p === 'string');
     patterns.forEach((p, i) => {
       if (p.trim() === '') reportAt(c.sink, Array.isArray(raw.event) ? [...path, 'event', i] : [...path, 'event'], 'HR_CONFIG_INVALID', 'an event name cannot be empty (use "*" for every event)');
     });

@@ -60,10 +60,21 @@ export function compileRoutesText(file: string, text: string, options: LoadOptio
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, line: 1, col: 1, code: 'HR_CONFIG_INVALID', path: '', message: 'the routes file must be a map with at least `routes:`' }]);
   }
-  if (!checkFile(raw, [], source, report)) throw new ConfigError(sortByPlace(diagnostics));
+  const shaped = checkFile(raw, [], source, report);
   const rawFile = raw as RawFile;
+  // A file with schema errors is still compiled as far as its shape allows, so that one run
+  // reports every problem (a bad expression, a bad duration) along with them (style.md, point 3).
+  // What cannot be compiled is skipped: such a file is never used.
+  const tolerant = <T>(compile: () => T, fallback: () => T): T => {
+    if (shaped) return compile();
+    try {
+      return compile();
+    } catch {
+      return fallback();
+    }
+  };
 
-  const server = compileServer(sink, dir, rawFile.server ?? {});
+  const server = tolerant(() => compileServer(sink, dir, rawFile.server ?? {}), () => compileServer(sink, dir, {}));
   const admin: AdminSettings = {
     enabled: rawFile.admin?.enabled ?? true,
     host: rawFile.admin?.host ?? '127.0.0.1',
@@ -71,13 +82,25 @@ export function compileRoutesText(file: string, text: string, options: LoadOptio
     token: rawFile.admin?.token,
   };
   const endpoints = new Map<string, Endpoint>();
-  (rawFile.endpoints ?? [{ path: '/webhook' }]).forEach((e, i) => {
+  tolerant(() => (rawFile.endpoints ?? [{ path: '/webhook' }]).forEach((e, i) => {
     if (endpoints.has(e.path)) reportAt(sink, ['endpoints', i, 'path'], 'HR_CONFIG_INVALID', `"${e.path}" is declared twice; endpoint paths must be unique`);
-    endpoints.set(e.path, compileEndpoint(sink, i, e));
+    tolerant(() => void endpoints.set(e.path, compileEndpoint(sink, i, e)), () => undefined);
+  }), () => undefined);
+  const compiler = { sink, source, types: actionTypes };
+  const routes = tolerant(() => compileRoutes(compiler, rawFile.routes), () => {
+    // One malformed route must not hide the problems of the others: compile them one by one
+    // (a sparse list keeps each route's index, and so its place in messages).
+    if (Array.isArray(rawFile.routes)) {
+      rawFile.routes.forEach((r, i) => {
+        const one: RawRoute[] = [];
+        one[i] = r;
+        tolerant(() => compileRoutes(compiler, one), () => []);
+      });
+    }
+    return [];
   });
-  const routes = compileRoutes({ sink, source, types: actionTypes }, rawFile.routes);
-  const tests = compileTests(sink, source, rawFile.tests ?? []);
-  if (diagnostics.length > 0) throw new ConfigError(sortByPlace(diagnostics));
+  const tests = tolerant(() => compileTests(sink, source, rawFile.tests ?? []), () => []);
+  if (diagnostics.length > 0 || !shaped) throw new ConfigError(sortByPlace(diagnostics));
 
   const secrets = new Set<string>();
   for (const s of substitutions) if (s.secret) secrets.add(s.value);
@@ -119,8 +142,16 @@ function compileServer(sink: CompileSink, dir: string, raw: NonNullable<RawFile[
   };
 }
 
+/** In file order, each problem once (a route compiled twice after a failure reports twice). */
 function sortByPlace(diagnostics: Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.line - b.line || a.col - b.col);
+  const seen = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 // The compiled snapshot is shared by every request; freezing it makes "no request ever sees

@@ -17,11 +17,12 @@ export interface SnapshotRegistry {
   release(id: string): void;
 }
 
-export function createSnapshotRegistry(initial: Snapshot, journal: Journal | undefined, env: NodeJS.ProcessEnv = process.env): SnapshotRegistry {
+/** `journal` is a getter: a journal that opens after start-up still records later reloads. */
+export function createSnapshotRegistry(initial: Snapshot, journal: () => Journal | undefined, env: NodeJS.ProcessEnv = process.env): SnapshotRegistry {
   let current = initial;
   const known = new Map<string, Snapshot>([[initial.id, initial]]);
   const users = new Map<string, number>();
-  journal?.saveSnapshot(initial.id, initial.file, initial.source);
+  journal()?.saveSnapshot(initial.id, initial.file, initial.source);
 
   const forgetIfUnused = (id: string): void => {
     if (id !== current.id && (users.get(id) ?? 0) === 0) known.delete(id);
@@ -31,7 +32,7 @@ export function createSnapshotRegistry(initial: Snapshot, journal: Journal | und
     current: () => current,
     swap(next) {
       const previous = current;
-      journal?.saveSnapshot(next.id, next.file, next.source);
+      journal()?.saveSnapshot(next.id, next.file, next.source);
       known.set(next.id, next);
       current = next;
       forgetIfUnused(previous.id);
@@ -39,7 +40,7 @@ export function createSnapshotRegistry(initial: Snapshot, journal: Journal | und
     get(id) {
       const found = known.get(id);
       if (found !== undefined) return found;
-      const stored = journal?.snapshotSource(id);
+      const stored = journal()?.snapshotSource(id);
       if (stored === undefined) return undefined;
       try {
         const compiled = compileRoutesText(stored.file, stored.source, { env });

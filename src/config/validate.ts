@@ -10,7 +10,8 @@ import { locate, type ParsedSource } from './source.js';
 
 export type SchemaCheck = (value: unknown, base: KeyPath, source: ParsedSource, report: (d: Diagnostic) => void) => boolean;
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// verbose: errors carry their parentSchema, which the messages read (valid keys, x-expects).
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 ajv.addKeyword('x-expects');
 
 export function schemaCheck(schema: TSchema): SchemaCheck {

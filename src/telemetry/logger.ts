@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 // Secrets are removed from the finished line, whatever field they ended up in: a token that a
 // sender echoes in a body, a header value, an error message that quotes a URL. Known secret
@@ -33,15 +32,20 @@ export function scrub(line: string, secrets: readonly string[]): string {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const target = options.destination ?? process.stdout;
-  const isTty = (target as NodeJS.WriteStream).isTTY === true;
-  const sink: NodeJS.WritableStream = options.pretty ?? isTty ? pretty({ colorize: isTty, destination: target as never, sync: true }) : target;
   const secrets = options.secrets ?? (() => []);
-  const scrubbing = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      sink.write(scrub(chunk.toString(), secrets()));
-      callback();
-    },
+  const given = options.destination;
+  const isTty = ((given ?? process.stdout) as NodeJS.WriteStream).isTTY === true;
+  let destination: DestinationStream & { on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown };
+  if (options.pretty ?? isTty) {
+    // Loaded only when asked for: it is not needed by a daemon writing JSON lines.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => NodeJS.WritableStream;
+    destination = pretty({ colorize: isTty, destination: given ?? 1, sync: true }) as unknown as typeof destination;
+  } else {
+    destination = (given ?? pino.destination({ dest: 1, sync: false })) as typeof destination;
+  }
+  // A reader that went away (`hookroute serve | head`) must not crash the daemon.
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
   });
   return pino(
     {
@@ -49,7 +53,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: (line) => scrub(line, secrets()) },
     },
-    scrubbing,
+    destination,
   );
 }
