@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { newDeliveryId } from '../src/journal/ids.js';
 import { openSqliteJournal } from '../src/journal/sqlite.js';
 import type { Journal } from '../src/journal/types.js';
 import { SEED_BODY } from './load.js';
@@ -19,7 +19,7 @@ const data = (JSON.parse(SEED_BODY) as { dados: unknown }).dados;
 
 function delivery(): Parameters<Journal['accept']>[0] {
   return {
-    id: randomUUID(), sourceId: undefined, endpoint: '/webhook', event: 'usuario_registrado', receivedAt: Date.now(), snapshotId: 'bench',
+    id: newDeliveryId(), sourceId: undefined, endpoint: '/webhook', event: 'usuario_registrado', receivedAt: Date.now(), snapshotId: 'bench',
     headers, query: {}, contentType: 'application/json', body: Buffer.from(SEED_BODY), data,
     runs: [{ routeIndex: 0, route: 'registered', key: undefined, jobs: [{ index: 0, name: 'log', type: 'log' }] }],
   };

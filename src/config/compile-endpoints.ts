@@ -130,6 +130,10 @@ function compileAuth(sink: CompileSink, path: KeyPath, raw: RawEndpoint): Endpoi
       ...(raw.prefix !== undefined && { prefix: raw.prefix }),
     };
     const problems = secrets.length === 0 ? [`verify: ${raw.verify} needs \`secret\` (one, or a list to rotate)`] : spec.check(options);
+    // A tolerance the scheme cannot enforce would promise a replay protection that is not there.
+    if (raw.tolerance !== undefined && !spec.timestamped) {
+      reportAt(sink, [...path, 'tolerance'], 'HR_CONFIG_INVALID', `\`tolerance\` applies only to schemes with a signed timestamp (stripe, slack, standard-webhooks); ${raw.verify} has none (remove it)`);
+    }
     for (const problem of problems) reportAt(sink, [...path, 'verify'], 'HR_CONFIG_INVALID', problem);
     if (problems.length === 0) {
       const scheme = spec.create(options);

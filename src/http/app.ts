@@ -48,10 +48,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeWindow: (request) => findEndpoint(deps.snapshots.current(), request.url)?.rateLimit?.windowMs ?? 60_000,
     allowList: (request) => request.method !== 'POST' || findEndpoint(deps.snapshots.current(), request.url)?.rateLimit === undefined,
     keyGenerator: (request) => `${request.url.split('?')[0] ?? ''}|${request.ip}`,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: `rate limited: more than ${context.max} requests in ${context.after}; retry after ${context.after}`,
-    }),
+    // The plugin throws what this returns: it must be an Error (with a message) for the error
+    // handler above to answer {"error": ...}.
+    errorResponseBuilder: (request, context) => {
+      const windowMs = findEndpoint(deps.snapshots.current(), request.url)?.rateLimit?.windowMs ?? 60_000;
+      const message = `rate limited: more than ${context.max} requests in ${windowMs / 1000}s from this address; retry after ${context.after}`;
+      return Object.assign(new Error(message), { statusCode: 429 });
+    },
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

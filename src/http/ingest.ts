@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Endpoint, Snapshot } from '../config/snapshot.js';
 import type { SnapshotRegistry } from '../config/snapshots.js';
 import { isHookrouteError } from '../errors.js';
 import type { Dispatcher, RunOutcome } from '../journal/dispatcher.js';
 import type { Journal, StoredRun } from '../journal/types.js';
+import { newDeliveryId } from '../journal/ids.js';
 import { eventContext } from '../routing/event-context.js';
 import { selectRoutes } from '../routing/select.js';
 import type { Telemetry } from '../telemetry/types.js';
@@ -110,8 +110,8 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       return replyError(reply, 'HR_NO_EVENT_NAME', `${found} (envelope: ${endpoint.envelope.describe})`);
     }
 
-    const id = randomUUID();
     const receivedAt = now();
+    const id = newDeliveryId(receivedAt);
     const data = envelope.data === undefined ? {} : envelope.data;
     const ctx = eventContext({ id, event, endpoint: endpoint.path, receivedAt, headers, query, body, data, rawBody, contentType });
     const { selected, errors } = await selectRoutes(snapshot, ctx);

@@ -127,6 +127,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const route = routeOf(snapshot, run);
     const delivery = q.ctx === undefined ? journal.delivery(run.deliveryId) : undefined;
     const ctx = q.ctx ?? (delivery === undefined ? undefined : storedEventContext(delivery));
+    const fresh = q.ctx !== undefined;
     q.ctx = undefined;
     if (snapshot === undefined || route === undefined || ctx === undefined) {
       telemetry.error('cannot run: its routes or delivery are gone from the journal', { run: run.id, route: run.route });
@@ -136,7 +137,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     snapshots.retain(snapshot.id);
     try {
-      const outcome = await runRoute(run, route, ctx);
+      const outcome = await runRoute(run, route, ctx, fresh);
       if (outcome !== undefined) settle(run, outcome);
     } finally {
       snapshots.release(snapshot.id);
@@ -144,8 +145,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   /** Returns undefined when the run was interrupted by a stop and stays pending. */
-  async function runRoute(run: StoredRun, route: Route, ctx: EventContext): Promise<RunOutcome | undefined> {
-    const jobs = new Map<number, StoredJob>(journal.jobs(run.id).map((j) => [j.index, j]));
+  async function runRoute(run: StoredRun, route: Route, ctx: EventContext, fresh: boolean): Promise<RunOutcome | undefined> {
+    // A run accepted just now has its jobs exactly as the route lists them: no need to read them back.
+    const stored = fresh
+      ? route.actions.map((a): StoredJob => ({ id: `${run.id}/${a.index}`, runId: run.id, index: a.index, name: a.name, type: a.type, status: 'pending', attempts: 0, budgetFrom: 0 }))
+      : journal.jobs(run.id);
+    const jobs = new Map<number, StoredJob>(stored.map((j) => [j.index, j]));
     const outcomes: ActionOutcome[] = [];
     let failed = false;
     for (const action of route.actions) {

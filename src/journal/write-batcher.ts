@@ -2,17 +2,19 @@ import type { Database } from 'better-sqlite3';
 
 // Group commit: every write submitted during one turn of the event loop is committed in one
 // transaction, so concurrent requests share a commit (and, with durability: full, one fsync)
-// instead of paying one each. Each write runs in its own savepoint: a write that fails alone
-// fails alone, while a failed commit (disk full, read-only) fails the whole batch.
+// instead of paying one each. An `isolated` write (an accept) runs in its own savepoint, so a
+// write that fails alone fails alone; bookkeeping writes skip the savepoint, which costs more
+// than they do. A failed commit (disk full, read-only) fails the whole batch.
 
 export interface WriteBatcher {
-  submit<T>(write: () => T): Promise<T>;
+  submit<T>(write: () => T, isolated?: boolean): Promise<T>;
   /** Resolves once everything submitted so far is committed (or failed). */
   drain(): Promise<void>;
 }
 
 interface Pending {
   readonly write: () => unknown;
+  readonly isolated: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
@@ -30,7 +32,7 @@ export function createWriteBatcher(db: Database, onError?: (error: Error) => voi
       db.transaction(() => {
         for (const p of batch) {
           try {
-            outcomes.push({ ok: true, value: db.transaction(p.write)() });
+            outcomes.push({ ok: true, value: p.isolated ? db.transaction(p.write)() : p.write() });
           } catch (error) {
             outcomes.push({ ok: false, error: error as Error });
           }
@@ -60,9 +62,9 @@ export function createWriteBatcher(db: Database, onError?: (error: Error) => voi
   };
 
   return {
-    submit<T>(write: () => T): Promise<T> {
+    submit<T>(write: () => T, isolated = false): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ write, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({ write, isolated, resolve: resolve as (v: unknown) => void, reject });
         void schedule();
       });
     },

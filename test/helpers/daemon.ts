@@ -30,13 +30,14 @@ export interface InProcess {
   readonly logs: () => string;
 }
 
-export async function startInProcess(t: TestContext, file: string, env: NodeJS.ProcessEnv = {}, options: { data?: string } = {}): Promise<InProcess> {
+export async function startInProcess(t: TestContext, file: string, env: NodeJS.ProcessEnv = {}, options: { data?: string; host?: string; logOutput?: boolean; watch?: boolean } = {}): Promise<InProcess> {
   const out = new PassThrough();
   let captured = '';
   out.on('data', (chunk: Buffer) => (captured += chunk.toString()));
   const server = await startServer({
-    file, port: 0, host: '127.0.0.1', adminPort: 0, env: { ...process.env, ...env },
+    file, port: 0, host: options.host ?? '127.0.0.1', adminPort: 0, env: { ...process.env, ...env },
     logDestination: out, pretty: false, logLevel: 'debug', ...(options.data !== undefined && { data: options.data }),
+    ...(options.logOutput !== undefined && { logOutput: options.logOutput }), ...(options.watch !== undefined && { watch: options.watch }),
   });
   t.after(() => server.stop());
   return { server, url: server.url, adminUrl: server.adminUrl ?? '', logs: () => captured };
