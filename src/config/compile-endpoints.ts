@@ -167,5 +167,6 @@ export function compileEndpoint(sink: CompileSink, index: number, raw: RawEndpoi
         ? undefined
         : { max: raw.rateLimit.max, windowMs: durationAt(sink, [...path, 'rateLimit', 'window'], raw.rateLimit.window, 60_000) },
     secretHeaders,
+    handshake: raw.verify === undefined ? undefined : schemes[raw.verify].handshake,
   };
 }

@@ -77,6 +77,8 @@ export interface Endpoint {
   readonly rateLimit: { readonly max: number; readonly windowMs: number } | undefined;
   /** Headers never stored or logged: auth and signature headers of this endpoint. */
   readonly secretHeaders: readonly string[];
+  /** The sender's set-up request, answered directly (Slack's url_verification). */
+  readonly handshake: ((body: unknown) => unknown) | undefined;
 }
 
 export interface RetryPolicy {

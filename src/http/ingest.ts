@@ -94,6 +94,12 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       return replyError(reply, 'HR_BODY_NOT_OBJECT', `the body is ${Array.isArray(body) ? 'a list' : `a bare ${body === null ? 'null' : typeof body}`}`);
     }
 
+    const handshake = endpoint.handshake?.(body);
+    if (handshake !== undefined) {
+      answer(200);
+      return reply.code(200).send(handshake);
+    }
+
     const headers = flatHeaders(request.headers, endpoint.secretHeaders);
     const query = (request.query ?? {}) as Record<string, string>;
     let envelope;

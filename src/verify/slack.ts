@@ -2,8 +2,11 @@
 // `v0:<X-Slack-Request-Timestamp>:<raw body>`; Slack advises refusing timestamps over 5 minutes
 // away. https://api.slack.com/authentication/verifying-requests-from-slack
 //
-// The envelope preset fits the Events API (`type`, `event_id`):
+// The envelope preset fits the Events API: the event is the inner `event.type` (app_mention,
+// message, ...) when there is one, else the outer `type`; the id is `event_id`.
 // https://api.slack.com/apis/events-api#callback-field
+// Saving a Request URL makes Slack send a signed `url_verification` whose `challenge` must be
+// echoed back: https://api.slack.com/events/url_verification
 // Slash commands and interactivity are form-encoded with no `type`/`event_id` at the top level
 // (https://api.slack.com/interactivity/slash-commands): such endpoints set an explicit `envelope`.
 
@@ -48,7 +51,11 @@ export const slack: SchemeSpec = Object.freeze({
   name: 'slack',
   description: 'Slack: X-Slack-Signature (v0= HMAC-SHA256 of "v0:timestamp:body"), timestamp within tolerance',
   timestamped: true,
-  envelope: { event: '$body.type', id: '$body.event_id', data: '$body' },
+  envelope: { event: '$exists($body.event.type) ? $body.event.type : $body.type', id: '$body.event_id', data: '$body' },
+  handshake: (body: unknown) => {
+    const b = body as { type?: unknown; challenge?: unknown } | null;
+    return b !== null && typeof b === 'object' && b.type === 'url_verification' && typeof b.challenge === 'string' ? { challenge: b.challenge } : undefined;
+  },
   signatureHeaders: [SIGNATURE],
   check,
   create,

@@ -52,6 +52,11 @@ export interface SchemeSpec {
   /** The sender's own envelope, used unless the endpoint sets `envelope`. */
   readonly envelope?: EnvelopePreset;
   /**
+   * A set-up request the sender makes once and expects answered itself (Slack's
+   * url_verification): given the verified, parsed body, the answer to send, or undefined.
+   */
+  readonly handshake?: (body: unknown) => unknown;
+  /**
    * Headers to strip before storing or logging (lower-case). `hmac` names its header in its
    * options, so the caller adds `options.header` itself (see withoutSecrets' `extra`).
    */

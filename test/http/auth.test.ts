@@ -87,8 +87,7 @@ ${logTo('gitlab-push')}
     event: customer.created
 ${logTo('new-customer')}
   - name: mentions
-    event: event_callback
-    when: event.type = "app_mention"
+    event: app_mention
 ${logTo('mentions')}
   - name: orders
     event: orders/create
@@ -162,7 +161,7 @@ const SENDERS: readonly Sender[] = [
     sign: (secret, body, ts) => stripeHeaders(secret, body, ts), authHeaders: ['stripe-signature'], signsBody: true, timestamped: true,
   },
   {
-    name: 'slack', path: '/slack', secret: 'SLACK', event: 'event_callback', route: 'mentions', body: fresh('slack-app-mention.json', 'event_id', 'Ev'),
+    name: 'slack', path: '/slack', secret: 'SLACK', event: 'app_mention', route: 'mentions', body: fresh('slack-app-mention.json', 'event_id', 'Ev'),
     data: (d) => assert.equal(d.event.type, 'app_mention'),
     sign: (secret, body, ts) => slackHeaders(secret, body, ts), authHeaders: ['x-slack-signature'], signsBody: true, timestamped: true,
   },
@@ -385,4 +384,15 @@ test('replay: the same X-GitHub-Delivery twice is answered 200 duplicate and its
   const final = await logged(d.dir, 'deploy-main', 2);
   assert.equal(final.length, 2, `the log action ran ${final.length} times for 2 distinct deliveries`);
   assert.deepEqual(lines.map((l) => l.id).sort(), [first.body.id, other.body.id].sort());
+});
+
+test("slack: saving the Request URL works: a signed url_verification is answered with its challenge", async (t) => {
+  const d = await serve(t);
+  const body = JSON.stringify({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+  const answered = await postJson(`${d.url}/slack`, body, slackHeaders(SECRETS.SLACK[1], body));
+  assert.equal(answered.status, 200);
+  assert.deepEqual(answered.body, { challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+  // The handshake is only answered once the request is verified.
+  const forged = await postJson(`${d.url}/slack`, body, slackHeaders('not-the-secret', body));
+  assert.equal(forged.status, 401);
 });

@@ -115,11 +115,13 @@ test('slack: non-ASCII bodies are verified over the raw bytes', () => {
   assertFails(verifier(request(Buffer.from(BODY, 'latin1'), headers)), /does not match/);
 });
 
-test('slack: the envelope fits the Events API (type, event_id)', async () => {
+test('slack: the envelope fits the Events API (inner event.type, event_id)', async () => {
   const preset = slack.envelope;
   assert.ok(preset);
   const bindings = { body: JSON.parse(BODY) as unknown, headers: {}, query: {} };
-  assert.equal(await jsonata(preset.event).evaluate({}, bindings), 'event_callback');
+  assert.equal(await jsonata(preset.event).evaluate({}, bindings), 'message');
+  const outer = { body: { type: 'app_rate_limited', team_id: 'T1' }, headers: {}, query: {} };
+  assert.equal(await jsonata(preset.event).evaluate({}, outer), 'app_rate_limited');
   assert.equal(await jsonata(preset.id ?? '').evaluate({}, bindings), 'Ev08MFMKH6');
   assert.deepEqual(await jsonata(preset.data).evaluate({}, bindings), JSON.parse(BODY));
 });
@@ -128,4 +130,12 @@ test('slack: check() reports bad options and create() refuses them', () => {
   assert.deepEqual(slack.check(options([SECRET])), []);
   assert.equal(slack.check({ secrets: [SECRET], toleranceMs: Number.NaN }).length, 1);
   assert.throws(() => slack.create(options([])), (e: unknown) => isHookrouteError(e, 'HR_CONFIG_INVALID'));
+});
+
+test('slack: url_verification is answered with its challenge; other bodies are not handshakes', () => {
+  assert.deepEqual(slack.handshake?.({ token: 'x', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' }), {
+    challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+  });
+  assert.equal(slack.handshake?.(JSON.parse(BODY)), undefined);
+  assert.equal(slack.handshake?.(null), undefined);
 });
