@@ -81,7 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   openJournal();
 
-  registry = createSnapshotRegistry(snapshot, journal, env);
+  registry = createSnapshotRegistry(snapshot, () => journal, env);
   const snapshots = registry;
   let accepting = true;
   let dispatcher: Dispatcher = createDispatcher({ journal: journal as Journal, snapshots, telemetry });

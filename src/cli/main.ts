@@ -1,23 +1,19 @@
 import type { CliIo, Command } from './io.js';
-import { check } from './commands/check.js';
-import { serve } from './commands/serve.js';
-import { test } from './commands/test.js';
-import { deliveries } from './commands/deliveries.js';
-import { show } from './commands/show.js';
-import { replay } from './commands/replay.js';
-import { schema } from './commands/schema.js';
-
 // main(argv, io) -> exit code. The only place that exits is bin.ts, so every command can be run
 // by tests in-process with captured output.
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serve, summary: 'receive webhooks and run the routes file (default command)' },
-  check: { run: check, summary: 'validate a routes file; errors as file:line:col' },
-  test: { run: test, summary: "dry-run an event through the routes, or run the file's own tests" },
-  deliveries: { run: deliveries, summary: 'list deliveries of the running daemon (--status dead ...)' },
-  show: { run: show, summary: "one delivery: payload, each action's attempts and output" },
-  replay: { run: replay, summary: 'queue a delivery (or every dead one) again' },
-  schema: { run: schema, summary: "print the routes file's JSON Schema (for editors)" },
+// Each command is loaded when it runs: `hookroute deliveries` need not load the whole server.
+type Loader = () => Promise<Command>;
+const COMMANDS: Record<string, { load: Loader; summary: string }> = {
+  serve: { load: async () => (await import('./commands/serve.js')).serve, summary: 'receive webhooks and run the routes file (default command)' },
+  check: { load: async () => (await import('./commands/check.js')).check, summary: 'validate a routes file; errors as file:line:col' },
+  test: { load: async () => (await import('./commands/test.js')).test, summary: "dry-run an event through the routes, or run the file's own tests" },
+  deliveries: { load: async () => (await import('./commands/deliveries.js')).deliveries, summary: 'list deliveries of the running daemon (--status dead ...)' },
+  show: { load: async () => (await import('./commands/show.js')).show, summary: "one delivery: payload, each action's attempts and output" },
+  replay: { load: async () => (await import('./commands/replay.js')).replay, summary: 'queue a delivery (or every dead one) again' },
+  sign: { load: async () => (await import('./commands/sign.js')).sign, summary: 'sign a body as a sender would (github, stripe, ...): headers, a curl command, or --send' },
+  init: { load: async () => (await import('./commands/init.js')).init, summary: 'write a commented starter routes.yaml (and its scripts) here; never overwrites' },
+  schema: { load: async () => (await import('./commands/schema.js')).schema, summary: "print the routes file's JSON Schema (for editors)" },
 };
 
 export const HELP = (): string => `hookroute — a declarative webhook-to-action router
@@ -54,5 +50,5 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`hookroute ${name}: ${command.summary}\n(see README.md, "Command line")\n`);
     return 0;
   }
-  return command.run(args, io);
+  return (await command.load())(args, io);
 }

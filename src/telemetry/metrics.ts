@@ -32,7 +32,8 @@ export function reasonKind(reason: string): string {
 
 export function createMetrics(): PromMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'hookroute_process_' });
+  // prom-client's names already start with process_ / nodejs_: hookroute_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'hookroute_' });
   const c = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> => new Counter({ name, help, labelNames, registers: [registry] });
 
   const requests = c('hookroute_http_requests_total', 'Webhook requests answered, by endpoint and status.', ['endpoint', 'status']);

@@ -34,7 +34,7 @@ export function createTelemetry(log: Logger, metrics?: Metrics, options: { logOu
       log.info({ delivery: e.deliveryId, route: e.route }, `run superseded by ${e.by}`);
     },
     routeError(e) {
-      log.warn({ delivery: e.deliveryId, route: e.route, error: e.error.message }, 'route not fired: its `when` or concurrency key failed');
+      log.warn({ delivery: e.deliveryId, route: e.route, error: e.error.message }, 'a route\'s `when` or concurrency key failed to evaluate');
     },
     request(e) {
       metrics?.request(e.endpoint, e.status);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatDiagnostic } from '../../config/diagnostics.js';
-import { startServer } from '../../server.js';
+import { startServer, type RunningServer } from '../../server.js';
 import { scrub } from '../../telemetry/logger.js';
 import { usageError, type Command } from '../io.js';
 import { routesFileFor } from '../routes-file.js';
@@ -32,9 +32,34 @@ export const serve: Command = async (args, io) => {
     return usageError(io, (error as Error).message, USAGE);
   }
   const { file, bundled } = routesFileFor(parsed.positionals[0], io.cwd);
-  if (bundled) io.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), msg: `no routes.yaml in ${io.cwd}: serving the bundled example ${file}` })}\n`);
+  // Written before the logger exists, so it honours --log-level here: info is hidden at warn and up.
+  const quiet = ['warn', 'error', 'fatal', 'silent'].includes(parsed.values['log-level'] ?? 'info');
+  if (bundled && !quiet) io.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), msg: `no routes.yaml in ${io.cwd}: serving the bundled example ${file}` })}\n`);
 
-  let server;
+  // Signals are taken from the start: the listeners answer before startServer returns (it
+  // still waits for the file watcher), and a SIGTERM then must stop cleanly, not kill.
+  let server: RunningServer | undefined;
+  let stopping = false;
+  let finish: ((code: number) => void) | undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const removers: (() => void)[] = [];
+  const stopNow = (running: RunningServer): void => {
+    running.stop().then(() => finish?.(0), (error: unknown) => {
+      io.stderr.write(`hookroute: error while stopping: ${String(error)}\n`);
+      finish?.(1);
+    });
+  };
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const remove of removers) remove();
+    if (server !== undefined) stopNow(server);
+  };
+  if (io.onSignal !== undefined) {
+    removers.push(io.onSignal('SIGTERM', stop), io.onSignal('SIGINT', stop));
+    removers.push(io.onSignal('SIGHUP', () => void server?.reload()));
+  }
+
   try {
     server = await startServer({
       file, port: ports.port, host: parsed.values.host, adminPort: ports.adminPort, env: io.env,
@@ -45,22 +70,11 @@ export const serve: Command = async (args, io) => {
     });
   } catch (error) {
     const text = error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : (error as Error).message;
+    for (const remove of removers) remove();
     io.stderr.write(`hookroute: cannot start:\n${scrub(text, secretsFromEnv(io.env))}\n`);
     return 1;
   }
 
-  return new Promise<number>((resolve) => {
-    const removers: (() => void)[] = [];
-    const stop = (): void => {
-      for (const remove of removers) remove();
-      server.stop().then(() => resolve(0), (error: unknown) => {
-        io.stderr.write(`hookroute: error while stopping: ${String(error)}\n`);
-        resolve(1);
-      });
-    };
-    if (io.onSignal !== undefined) {
-      removers.push(io.onSignal('SIGTERM', stop), io.onSignal('SIGINT', stop));
-      removers.push(io.onSignal('SIGHUP', () => void server.reload()));
-    }
-  });
+  if (stopping) stopNow(server);
+  return finished;
 };
