@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
+import { EXECA_OPTIONS } from '../src/actions/spawn-local.js';
 
 // The ceiling for `run` actions on this machine: how fast Node starts and reaps `true`, N times
 // with a fixed concurrency. Run as a child process (pinned like the server) by bench/run.ts; prints
@@ -30,8 +31,8 @@ function once(variant: Variant): Promise<void> {
       child.on('close', () => resolve());
     });
   }
-  // The options of src/actions/spawn.ts (spawnInGroup).
-  const child = execa('true', [], { env, extendEnv: true, reject: false, detached: true, buffer: false, stdin: 'ignore' });
+  // The options of src/actions/spawn-local.ts (what spawnInGroup runs in its worker).
+  const child = execa('true', [], { ...EXECA_OPTIONS, env, stdin: 'ignore' });
   child.stdout?.resume();
   child.stderr?.resume();
   return child.then(() => undefined);

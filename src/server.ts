@@ -7,6 +7,7 @@ import { createSnapshotRegistry, type SnapshotRegistry } from './config/snapshot
 import { hashText, watchRoutesFile, type RoutesWatcher } from './config/watch.js';
 import { buildAdminApp } from './http/admin.js';
 import { buildApp } from './http/app.js';
+import { closeLogFiles } from './actions/log.js';
 import { createDispatcher, type Dispatcher } from './journal/dispatcher.js';
 import { openSqliteJournal } from './journal/sqlite.js';
 import type { Journal } from './journal/types.js';
@@ -188,6 +189,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await dispatcher.stop(s.shutdownTimeoutMs);
         await app.close();
         await admin?.close();
+        // After the dispatcher has stopped no action writes to a log; the spawn workers are idle
+        // and unref'd, and are shared with any other server in this process, so they stay.
+        await closeLogFiles();
         await journal?.close();
         telemetry.info('stopped');
       })();

@@ -1,10 +1,10 @@
-import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { HookrouteError, isHookrouteError } from '../errors.js';
 import type { EventContext } from '../template/expression.js';
 import type { JsonTemplate, StringTemplate } from '../template/template.js';
 import type { ActionSpec } from './types.js';
+import { LogFiles } from './log-files.js';
 
 export interface LogRaw {
   readonly log: string;
@@ -66,18 +66,13 @@ function defaultRecord(event: EventContext): unknown {
   return { received, id, event: name, data: event.data };
 }
 
-// One write on a descriptor opened with O_APPEND: the kernel places each write at the end of
-// the file as a whole, so lines from concurrent deliveries never interleave. (appendFile may
-// split a large line into several writes.)
-async function appendLine(file: string, line: Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, 'a');
-  try {
-    const { bytesWritten } = await handle.write(line);
-    if (bytesWritten !== line.length) throw new Error(`only ${bytesWritten} of ${line.length} bytes were written`);
-  } finally {
-    await handle.close();
-  }
+// Open handles shared by every log action of the process (log-files.ts): one write per line on
+// an O_APPEND handle, reopened after a rotation, closed when idle; never keeps the process alive.
+const files = new LogFiles();
+
+/** Closes the log action's open files (after their writes in flight): the daemon's stop hook. */
+export function closeLogFiles(): Promise<void> {
+  return files.close();
 }
 
 export const logAction: ActionSpec<LogRaw, LogCompiled, LogRendered> = {
@@ -115,7 +110,7 @@ export const logAction: ActionSpec<LogRaw, LogCompiled, LogRendered> = {
       const line = Buffer.from(`${JSON.stringify(rendered.record)}\n`);
       // A write cannot be cancelled; a stuck one (a dead network mount) is reported, not awaited.
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), attempt.timeoutMs)));
-      const outcome = await Promise.race([appendLine(rendered.path, line).then(() => 'ok' as const), timedOut]);
+      const outcome = await Promise.race([files.append(rendered.path, line).then(() => 'ok' as const), timedOut]);
       if (outcome === 'timeout') {
         return { outcome, durationMs: elapsed(), error: `writing ${rendered.path} did not finish within ${attempt.timeoutMs} ms` };
       }

@@ -1,8 +1,9 @@
-import { execa } from 'execa';
-import { captureStream, type CappedCapture } from './capture.js';
+import { SpawnPool } from './spawn-pool.js';
 
-/** Time a process group gets to exit after SIGTERM before it is sent SIGKILL. */
-export const KILL_GRACE_MS = 2000;
+// How `run` starts a process: in a worker thread of a small pool (spawn-pool.ts), with execa
+// (spawn-local.ts), as the leader of its own process group.
+
+export { KILL_GRACE_MS } from './spawn-local.js';
 
 export interface SpawnRequest {
   readonly file: string;
@@ -13,7 +14,19 @@ export interface SpawnRequest {
   /** Piped to the child; with none, its stdin is /dev/null (not a pipe or a socket). */
   readonly stdin?: string;
   readonly timeoutMs: number;
+  /** Aborted: the process group is stopped (SIGTERM, then SIGKILL) and `stopped` is 'abort'. */
   readonly signal: AbortSignal;
+  /** Bytes kept per stream; OUTPUT_CAP by default. */
+  readonly captureCap?: number;
+}
+
+/** Captured output of one stream: its first bytes, how many there were, its last line. */
+export interface CapturedOutput {
+  /** Total bytes seen, kept or not. */
+  readonly total: number;
+  text(): string;
+  /** The last non-empty line written, whether or not it was kept. */
+  lastLine(): string;
 }
 
 export interface SpawnOutcome {
@@ -23,94 +36,24 @@ export interface SpawnOutcome {
   readonly spawnError?: { readonly code: string | undefined; readonly message: string };
   /** Why we stopped it, if we did. */
   readonly stopped?: 'timeout' | 'abort';
-  readonly stdout: CappedCapture;
-  readonly stderr: CappedCapture;
+  readonly stdout: CapturedOutput;
+  readonly stderr: CapturedOutput;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    // A negative pid addresses the whole process group: the child and everything it started.
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Stops a process group: SIGTERM now, SIGKILL after the grace period. `settled()` resolves once
- * nothing of the group is left to kill, so no grandchild outlives the attempt that started it.
- */
-function groupStopper(pid: number | undefined): { stop(): void; settled(): Promise<void> } {
-  let stopping: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let finish: () => void = () => {};
-  return {
-    stop() {
-      if (pid === undefined || stopping !== undefined) return;
-      stopping = new Promise((resolve) => (finish = resolve));
-      signalGroup(pid, 'SIGTERM');
-      timer = setTimeout(() => {
-        signalGroup(pid, 'SIGKILL');
-        finish();
-      }, KILL_GRACE_MS);
-    },
-    async settled() {
-      if (pid === undefined || stopping === undefined) return;
-      // Every member already gone: do not hold the attempt, and never signal a reused group id.
-      if (!signalGroup(pid, 0)) {
-        clearTimeout(timer);
-        finish();
-      }
-      await stopping;
-    },
-  };
-}
+// One pool per process, like libuv's thread pool: process creation is a process-wide resource.
+// It holds no state until the first run, and nothing that keeps the process alive when idle.
+const pool = new SpawnPool();
 
 /**
  * Runs a program as the leader of its own process group (so a timeout or a shutdown can stop
- * its children too), capturing capped stdout and stderr. Never throws.
+ * its children too), capturing capped stdout and stderr, from a worker thread. Rejects only if
+ * the worker itself dies (its process group is then killed).
  */
-export async function spawnInGroup(request: SpawnRequest): Promise<SpawnOutcome> {
-  const child = execa(request.file, [...request.args], {
-    cwd: request.cwd,
-    env: request.env,
-    extendEnv: true,
-    reject: false,
-    detached: true,
-    // Output is read here, capped, so a chatty program is recorded instead of killed by maxBuffer.
-    buffer: false,
-    ...(request.stdin === undefined ? { stdin: 'ignore' as const } : { input: request.stdin }),
-  });
-  const stdout = captureStream(child.stdout);
-  const stderr = captureStream(child.stderr);
-  const stopper = groupStopper(child.pid);
-  let stopped: 'timeout' | 'abort' | undefined;
-  const stop = (why: 'timeout' | 'abort') => {
-    stopped ??= why;
-    stopper.stop();
-  };
-  const timer = setTimeout(() => stop('timeout'), request.timeoutMs);
-  const onAbort = () => stop('abort');
-  if (request.signal.aborted) onAbort();
-  else request.signal.addEventListener('abort', onAbort, { once: true });
+export function spawnInGroup(request: SpawnRequest): Promise<SpawnOutcome> {
+  return pool.spawn(request);
+}
 
-  try {
-    const result = await child;
-    clearTimeout(timer);
-    request.signal.removeEventListener('abort', onAbort);
-    await stopper.settled();
-    const started = child.pid !== undefined && (result.exitCode !== undefined || result.signal !== undefined);
-    return {
-      stdout,
-      stderr,
-      ...(stopped === undefined ? {} : { stopped }),
-      ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
-      ...(result.signal === undefined ? {} : { signal: result.signal }),
-      ...(started ? {} : { spawnError: { code: result.code, message: result.originalMessage ?? result.message ?? 'unknown error' } }),
-    };
-  } finally {
-    clearTimeout(timer);
-    request.signal.removeEventListener('abort', onAbort);
-  }
+/** Stops the spawn workers (after the runs were aborted and awaited, at shutdown). Optional: idle workers never keep the process alive. */
+export function closeSpawnWorkers(): Promise<void> {
+  return pool.close();
 }

@@ -184,7 +184,7 @@ test('sign --send: every scheme is accepted by a running daemon (202, event name
     ['/github', ['--scheme', 'github', '--secret', SECRETS.github, '--data', `@${file}`, '--event', 'push'], 'push'],
     ['/gitlab', ['--scheme', 'gitlab', '--secret', SECRETS.gitlab, '--data', `@${path.join(repoRoot, 'test/fixtures/senders/gitlab-push.json')}`, '--event', 'Push Hook'], 'Push Hook'],
     ['/stripe', ['--scheme', 'stripe', '--secret', SECRETS.stripe, '--data', senderFixture('stripe-customer-created.json')], 'customer.created'],
-    ['/slack', ['--scheme', 'slack', '--secret', SECRETS.slack, '--data', senderFixture('slack-app-mention.json')], 'event_callback'],
+    ['/slack', ['--scheme', 'slack', '--secret', SECRETS.slack, '--data', senderFixture('slack-app-mention.json')], 'app_mention'],
     ['/shopify', ['--scheme', 'shopify', '--secret', SECRETS.shopify, '--data', senderFixture('shopify-orders-create.json'), '--event', 'orders/create'], 'orders/create'],
     ['/standard', ['--scheme', 'standard-webhooks', '--secret', SECRETS.standard, '--data', senderFixture('standard-webhooks-contact-created.json')], 'contact.created'],
     ['/hmac', ['--scheme', 'hmac', '--secret', SECRETS.hmac, '--header', 'X-Signature', '--prefix', 'sha256=', '--event', 'build.finished', '--data', '{"id":42}'], 'build.finished'],
