@@ -6,7 +6,7 @@ import { usageError, type Command } from '../io.js';
 import { routesFileFor } from '../routes-file.js';
 import { secretsFromEnv } from '../secrets.js';
 
-const USAGE = 'hookroute serve [routes.yaml] [--port N] [--host H] [--data DIR] [--admin-port N] [--log-level L] [--log-output]';
+const USAGE = 'hookroute serve [routes.yaml] [--port N] [--host H] [--data DIR] [--admin-port N] [--log-level L] [--log-output] [--no-watch]';
 
 function port(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
@@ -24,7 +24,7 @@ export const serve: Command = async (args, io) => {
       allowPositionals: true,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'admin-port': { type: 'string' },
-        'log-level': { type: 'string' }, 'log-output': { type: 'boolean' }, pretty: { type: 'boolean' },
+        'log-level': { type: 'string' }, 'log-output': { type: 'boolean' }, pretty: { type: 'boolean' }, 'no-watch': { type: 'boolean' },
       },
     });
     ports = { port: port(parsed.values.port, '--port'), adminPort: port(parsed.values['admin-port'], '--admin-port') };
@@ -67,6 +67,7 @@ export const serve: Command = async (args, io) => {
       logLevel: parsed.values['log-level'], logDestination: io.stdout as NodeJS.WritableStream,
       ...(parsed.values.pretty !== undefined && { pretty: parsed.values.pretty }),
       logOutput: parsed.values['log-output'] ?? false,
+      watch: parsed.values['no-watch'] !== true,
     });
   } catch (error) {
     const text = error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : (error as Error).message;
