@@ -77,7 +77,11 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     }
     const journal = withJournal(reply);
     if (journal === undefined) return reply;
-    return { deliveries: journal.list({ status: status as DeliveryStatus | undefined, event, limit: limit === undefined ? undefined : Number(limit) }) };
+    const count = limit === undefined ? undefined : Number(limit);
+    if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 1000)) {
+      return reply.code(400).send({ error: `limit ${JSON.stringify(limit)} is not a whole number from 1 to 1000` });
+    }
+    return { deliveries: journal.list({ status: status as DeliveryStatus | undefined, event, limit: count }) };
   });
   app.get<{ Params: { id: string } }>('/api/deliveries/:id', async (request, reply) => {
     const journal = withJournal(reply);
