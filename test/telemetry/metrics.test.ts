@@ -111,8 +111,10 @@ test('actions are counted by outcome and timed; job gauges show pending and dead
   const after = await eventually(async () => {
     const s = await scrape(adminUrl);
     const attempts = s.all('hookroute_actions_total').reduce((n, x) => n + x.value, 0);
-    return attempts >= 3 && s.get('hookroute_jobs', { state: 'dead' }) === 1 ? s : undefined;
-  }, 15_000, 'three action attempts and a dead job');
+    // The journal commits bookkeeping on its writer thread: wait until both jobs' states are in.
+    const settled = s.get('hookroute_jobs', { state: 'dead' }) === 1 && s.get('hookroute_jobs', { state: 'pending' }) === 1;
+    return attempts >= 3 && settled ? s : undefined;
+  }, 15_000, 'three action attempts, a dead job and one waiting for its retry');
 
   const actions = 'hookroute_actions_total';
   assert.equal(delta(before, after, actions, { route: 'greet', type: 'run', outcome: 'ok' }), 1);
