@@ -53,6 +53,9 @@ export interface DispatcherDeps {
   readonly random?: () => number;
 }
 
+/** How long an attempt runs before the journal marks its job `running`. */
+const RUNNING_AFTER_MS = 500;
+
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -176,7 +179,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const budget = Math.max(job.budgetFrom + action.retry.attempts, job.attempts + 1);
     for (let n = job.attempts + 1; ; n++) {
       if (stopping.signal.aborted) return undefined;
-      journal.jobStarted(job.id);
+      // Most attempts end within milliseconds; marking them `running` would cost two writes each
+      // for a state nobody sees. One still going after a moment is marked, for `show` and metrics.
+      const marking = setTimeout(() => journal.jobStarted(job.id), RUNNING_AFTER_MS);
       const startedAt = Date.now();
       let result: ActionResult;
       try {
@@ -190,6 +195,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } catch (error) {
         result = { outcome: 'error', durationMs: Date.now() - startedAt, error: (error as Error).message };
       }
+      clearTimeout(marking);
       if (killing.signal.aborted && result.outcome !== 'ok') {
         journal.attemptFinished(job.id, { n, startedAt, ...result, outcome: 'interrupted', status: result.status }, 'pending');
         return undefined;

@@ -43,7 +43,6 @@ CREATE TABLE IF NOT EXISTS runs (
   snapshot_id TEXT NOT NULL,
   status TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_by_delivery ON runs (delivery_id);
 CREATE INDEX IF NOT EXISTS runs_unfinished ON runs (seq) WHERE status IN ('pending', 'running', 'retrying');
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -55,7 +54,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   attempts INTEGER NOT NULL DEFAULT 0,
   budget_from INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id);
 CREATE TABLE IF NOT EXISTS attempts (
   job_id TEXT NOT NULL,
   n INTEGER NOT NULL,
@@ -70,6 +68,10 @@ CREATE TABLE IF NOT EXISTS attempts (
   error TEXT,
   PRIMARY KEY (job_id, n)
 ) WITHOUT ROWID;
+-- Run and job ids nest ("<delivery>/<route>/<action>"), so primary-key ranges answer "the runs
+-- of a delivery" and "the jobs of a run": indexes for them would only cost every insert.
+DROP INDEX IF EXISTS runs_by_delivery;
+DROP INDEX IF EXISTS jobs_by_run;
 `;
 
 /** Brings a journal written by an older version up to SCHEMA_VERSION (run after SCHEMA). */

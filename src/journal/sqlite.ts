@@ -111,23 +111,23 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     unfinished: db.prepare("SELECT * FROM runs WHERE status IN ('pending', 'running', 'retrying') ORDER BY seq"),
     delivery: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
     deliveryBySource: db.prepare('SELECT * FROM deliveries WHERE source_id = ? ORDER BY received_at DESC LIMIT 1'),
-    jobs: db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY action_index'),
-    runsOf: db.prepare('SELECT * FROM runs WHERE delivery_id = ? ORDER BY route_index'),
+    jobs: db.prepare("SELECT * FROM jobs WHERE id > ? || '/' AND id < ? || '0' ORDER BY action_index"),
+    runsOf: db.prepare("SELECT * FROM runs WHERE id > ? || '/' AND id < ? || '0' ORDER BY route_index"),
     attemptsOf: db.prepare('SELECT * FROM attempts WHERE job_id = ? ORDER BY n'),
     jobStarted: db.prepare("UPDATE jobs SET status = 'running' WHERE id = ?"),
     runStatus: db.prepare('UPDATE runs SET status = ? WHERE id = ?'),
     jobStatus: db.prepare('UPDATE jobs SET status = ?, attempts = MAX(attempts, ?) WHERE id = ?'),
     insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, n, started_at, duration_ms, outcome, exit_code, signal,
       http_status, output, stderr, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    skipRest: db.prepare("UPDATE jobs SET status = ? WHERE run_id = ? AND status IN ('pending', 'running', 'retrying')"),
-    runOf: db.prepare('SELECT delivery_id FROM runs WHERE id = ?'),
-    runStates: db.prepare('SELECT status FROM runs WHERE delivery_id = ?'),
+    skipRest: db.prepare("UPDATE jobs SET status = ? WHERE id > ? || '/' AND id < ? || '0' AND status IN ('pending', 'running', 'retrying')"),
+    
+    runStates: db.prepare("SELECT status FROM runs WHERE id > ? || '/' AND id < ? || '0'"),
     deliveryStatus: db.prepare('UPDATE deliveries SET status = ?, finished_at = ? WHERE id = ?'),
     rerouteRun: db.prepare("UPDATE runs SET status = 'pending', snapshot_id = ?, route_index = ?, seq = ? WHERE id = ?"),
-    deleteJobs: db.prepare('DELETE FROM jobs WHERE run_id = ?'),
+    deleteJobs: db.prepare("DELETE FROM jobs WHERE id > ? || '/' AND id < ? || '0'"),
     insertJobWithStatus: db.prepare(`INSERT INTO jobs (id, run_id, action_index, name, type, status, attempts, budget_from)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-    requeueJobs: db.prepare("UPDATE jobs SET status = 'pending', budget_from = attempts WHERE run_id = ? AND status IN ('dead', 'skipped', 'retrying')"),
+    requeueJobs: db.prepare("UPDATE jobs SET status = 'pending', budget_from = attempts WHERE id > ? || '/' AND id < ? || '0' AND status IN ('dead', 'skipped', 'retrying')"),
     deadIds: db.prepare("SELECT id FROM deliveries WHERE status = 'dead' ORDER BY received_at LIMIT ?"),
     counts: db.prepare(`SELECT
       SUM(status IN ('pending', 'retrying')) AS pending, SUM(status = 'running') AS running, SUM(status = 'dead') AS dead FROM jobs`),
@@ -138,8 +138,8 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       AND id NOT IN (SELECT snapshot_id FROM deliveries UNION SELECT snapshot_id FROM runs)`),
     // Job ids are "<run id>/<index>": this range is every attempt of the run, also of jobs a replay dropped.
     pruneAttempts: db.prepare("DELETE FROM attempts WHERE job_id > ? || '/' AND job_id < ? || '0'"),
-    pruneJobs: db.prepare('DELETE FROM jobs WHERE run_id = ?'),
-    pruneRuns: db.prepare('DELETE FROM runs WHERE delivery_id = ?'),
+    pruneJobs: db.prepare("DELETE FROM jobs WHERE id > ? || '/' AND id < ? || '0'"),
+    pruneRuns: db.prepare("DELETE FROM runs WHERE id > ? || '/' AND id < ? || '0'"),
     pruneDelivery: db.prepare('DELETE FROM deliveries WHERE id = ?'),
   };
 
@@ -152,7 +152,7 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
   const writes: WriteBatcher = createWriteBatcher(db, options.onWriteError);
 
   function refreshDelivery(deliveryId: string): void {
-    const states = (stmt.runStates.all(deliveryId) as { status: RunStatus }[]).map((r) => r.status);
+    const states = (stmt.runStates.all(deliveryId, deliveryId) as { status: RunStatus }[]).map((r) => r.status);
     let status: DeliveryStatus = 'done';
     if (states.some((s) => s === 'pending' || s === 'running')) status = 'pending';
     if (states.some((s) => s === 'retrying')) status = 'failed';
@@ -168,7 +168,7 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       event: r['event'] as string,
       receivedAt: new Date(r['received_at'] as number).toISOString(),
       status: r['status'] as DeliveryStatus,
-      routes: (stmt.runsOf.all(r['id']) as Row[]).map((run) => run['route'] as string),
+      routes: (stmt.runsOf.all(r['id'], r['id']) as Row[]).map((run) => run['route'] as string),
     };
   }
 
@@ -226,7 +226,7 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       const row = stmt.delivery.get(id) as Row | undefined;
       return row === undefined ? undefined : stored(row);
     },
-    jobs: (runId) => (stmt.jobs.all(runId) as Row[]).map(toJob),
+    jobs: (runId) => (stmt.jobs.all(runId, runId) as Row[]).map(toJob),
 
     jobStarted(jobId) {
       void writes.submit(() => {
@@ -242,17 +242,15 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
         if (status === 'retrying') {
           const runId = jobId.slice(0, jobId.lastIndexOf('/'));
           stmt.runStatus.run('retrying', runId);
-          const run = stmt.runOf.get(runId) as { delivery_id: string } | undefined;
-          if (run !== undefined) refreshDelivery(run.delivery_id);
+          refreshDelivery(runId.slice(0, runId.lastIndexOf('/')));
         }
       }).catch(() => undefined);
     },
     runFinished(runId, status, skipRest) {
       void writes.submit(() => {
         stmt.runStatus.run(status, runId);
-        if (skipRest !== undefined) stmt.skipRest.run(skipRest, runId);
-        const run = stmt.runOf.get(runId) as { delivery_id: string } | undefined;
-        if (run !== undefined) refreshDelivery(run.delivery_id);
+        if (skipRest !== undefined) stmt.skipRest.run(skipRest, runId, runId);
+        refreshDelivery(runId.slice(0, runId.lastIndexOf('/')));
       }).catch(() => undefined);
     },
 
@@ -269,9 +267,9 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       const row = (stmt.delivery.get(id) ?? stmt.deliveryBySource.get(id)) as Row | undefined;
       if (row === undefined) return undefined;
       const d = stored(row);
-      const runs = (stmt.runsOf.all(d.id) as Row[]).map(toRun).map((run) => ({
+      const runs = (stmt.runsOf.all(d.id, d.id) as Row[]).map(toRun).map((run) => ({
         ...run,
-        jobs: (stmt.jobs.all(run.id) as Row[]).map(toJob).map((job) => ({
+        jobs: (stmt.jobs.all(run.id, run.id) as Row[]).map(toJob).map((job) => ({
           ...job,
           attemptsLog: (stmt.attemptsOf.all(job.id) as Row[]).map(toAttempt),
         })),
@@ -289,12 +287,12 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     requeue(id, plan) {
       const tx = db.transaction(() => {
         // Only dead runs: a retrying one is still held by the dispatcher, which would run it twice.
-        const dead = (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'dead');
+        const dead = (stmt.runsOf.all(id, id) as Row[]).map(toRun).filter((r) => r.status === 'dead');
         for (const run of dead) {
           const now = plan(run.route);
           if (now !== undefined) {
-            const before = new Map((stmt.jobs.all(run.id) as Row[]).map(toJob).map((j) => [j.index, j]));
-            stmt.deleteJobs.run(run.id);
+            const before = new Map((stmt.jobs.all(run.id, run.id) as Row[]).map(toJob).map((j) => [j.index, j]));
+            stmt.deleteJobs.run(run.id, run.id);
             for (const job of now.jobs) {
               const old = before.get(job.index);
               const status = old?.status === 'done' && old.name === job.name ? 'done' : 'pending';
@@ -304,12 +302,12 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
             }
             stmt.rerouteRun.run(now.snapshotId, now.routeIndex, ++seq, run.id);
           } else {
-            stmt.requeueJobs.run(run.id);
+            stmt.requeueJobs.run(run.id, run.id);
             stmt.rerouteRun.run(run.snapshotId, run.routeIndex, ++seq, run.id);
           }
         }
         refreshDelivery(id);
-        return (stmt.runsOf.all(id) as Row[]).map(toRun).filter((r) => r.status === 'pending');
+        return (stmt.runsOf.all(id, id) as Row[]).map(toRun).filter((r) => r.status === 'pending');
       });
       return tx();
     },
@@ -323,11 +321,11 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
       let removed = 0;
       const removeSlice = db.transaction((ids: string[]) => {
         for (const id of ids) {
-          for (const run of stmt.runsOf.all(id) as Row[]) {
+          for (const run of stmt.runsOf.all(id, id) as Row[]) {
             stmt.pruneAttempts.run(run['id'], run['id']);
-            stmt.pruneJobs.run(run['id']);
+            stmt.pruneJobs.run(run['id'], run['id']);
           }
-          stmt.pruneRuns.run(id);
+          stmt.pruneRuns.run(id, id);
           stmt.pruneDelivery.run(id);
         }
       });

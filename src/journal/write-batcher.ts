@@ -23,21 +23,25 @@ export function createWriteBatcher(db: Database, onError?: (error: Error) => voi
   let queue: Pending[] = [];
   let scheduled: Promise<void> | undefined;
 
+  // better-sqlite3 builds a wrapper per db.transaction() call: build them once.
+  const isolated = db.transaction((write: () => unknown) => write());
+  const commitAll = db.transaction((batch: Pending[], outcomes: ({ ok: true; value: unknown } | { ok: false; error: Error })[]) => {
+    for (const p of batch) {
+      try {
+        outcomes.push({ ok: true, value: p.isolated ? isolated(p.write) : p.write() });
+      } catch (error) {
+        outcomes.push({ ok: false, error: error as Error });
+      }
+    }
+  });
+
   const flush = (): void => {
     const batch = queue;
     queue = [];
     scheduled = undefined;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: Error })[] = [];
     try {
-      db.transaction(() => {
-        for (const p of batch) {
-          try {
-            outcomes.push({ ok: true, value: p.isolated ? db.transaction(p.write)() : p.write() });
-          } catch (error) {
-            outcomes.push({ ok: false, error: error as Error });
-          }
-        }
-      })();
+      commitAll(batch, outcomes);
     } catch (error) {
       onError?.(error as Error);
       for (const p of batch) p.reject(error as Error);
