@@ -6,6 +6,7 @@ import type { EventContext } from '../template/expression.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { retryDelay } from './backoff.js';
 import { createLanes, type LaneRun } from './lanes.js';
+import { watchPressure, type Pressure } from './pressure.js';
 import type { Journal, RunStatus, StoredJob, StoredRun } from './types.js';
 
 // Runs the journal's jobs: a route's actions in order, with per-route concurrency, timeouts and
@@ -51,6 +52,8 @@ export interface DispatcherDeps {
   readonly snapshots: SnapshotRegistry;
   readonly telemetry: Telemetry;
   readonly random?: () => number;
+  /** How many runs may be in progress; default: fewer while the event loop is busy. */
+  readonly pressure?: Pressure;
 }
 
 /** How long an attempt runs before the journal marks its job `running`. */
@@ -71,6 +74,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { journal, snapshots, telemetry } = deps;
   const lanes = createLanes<QueuedRun>();
+  const ready: QueuedRun[] = [];
+  const pressure = deps.pressure ?? watchPressure({ onChange: () => pump() });
   const stopping = new AbortController();
   const killing = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -103,7 +108,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       telemetry.runSuperseded({ deliveryId: q.run.deliveryId, route: q.run.route, by: 'a newer delivery' });
       settle(q.run, { route: q.run.route, status: 'superseded', actions: [] });
     }
-    for (const q of decision.start) {
+    ready.push(...decision.start);
+    pump();
+  }
+
+  // Runs their lane allows, started as the event loop has room for them (see pressure.ts).
+  function pump(): void {
+    while (accepting && ready.length > 0 && inFlight.size < pressure.limit()) {
+      const q = ready.shift() as QueuedRun;
       const work = execute(q)
         .catch((error: unknown) => telemetry.error('dispatcher failed on a run', { run: q.run.id, error: String(error) }))
         .finally(() => {
@@ -237,12 +249,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     },
     async stop(timeoutMs) {
       accepting = false;
+      pressure.stop();
       stopping.abort();
       const all = Promise.allSettled([...inFlight]);
       const timer = setTimeout(() => killing.abort(), timeoutMs);
       await all;
       clearTimeout(timer);
     },
-    active: () => ({ running: inFlight.size, waiting: lanes.waiting() }),
+    active: () => ({ running: inFlight.size, waiting: lanes.waiting() + ready.length }),
   };
 }
