@@ -56,6 +56,9 @@ export interface DispatcherDeps {
   readonly pressure?: Pressure;
 }
 
+/** Runs waiting to start beyond this many drop their request from memory (flat memory in a flood). */
+const BACKLOG_IN_MEMORY = 256;
+
 /** How long an attempt runs before the journal marks its job `running`. */
 const RUNNING_AFTER_MS = 500;
 
@@ -108,7 +111,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       telemetry.runSuperseded({ deliveryId: q.run.deliveryId, route: q.run.route, by: 'a newer delivery' });
       settle(q.run, { route: q.run.route, status: 'superseded', actions: [] });
     }
-    ready.push(...decision.start);
+    for (const q of decision.start) {
+      // A long backlog keeps only ids in memory; each run reads its delivery back when it starts.
+      if (ready.length >= BACKLOG_IN_MEMORY) q.ctx = undefined;
+      ready.push(q);
+    }
     pump();
   }
 
