@@ -1,13 +1,12 @@
 import { execa, type Options } from 'execa';
 import { captureStream, OUTPUT_CAP } from './capture.js';
+import { KILL_GRACE_MS, signalGroup } from './process-group.js';
 import type { SpawnOutcome } from './spawn.js';
 
 // The spawning itself, in whichever thread calls it: the spawn worker (spawn-worker.ts) in the
 // daemon, so the synchronous fork/exec and execa's option handling stay off the thread that
 // answers HTTP.
 
-/** Time a process group gets to exit after SIGTERM before it is sent SIGKILL. */
-export const KILL_GRACE_MS = 2000;
 
 export interface LocalSpawnRequest {
   readonly file: string;
@@ -51,21 +50,6 @@ export const EXECA_OPTIONS = {
   buffer: false,
   forceKillAfterDelay: false,
 } as const satisfies Options;
-
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    // A negative pid addresses the whole process group: the child and everything it started.
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Sends SIGKILL to a whole process group, when nothing else is left to do (a dead worker). */
-export function killGroup(pid: number): void {
-  signalGroup(pid, 'SIGKILL');
-}
 
 /**
  * Stops a process group: SIGTERM now, SIGKILL after the grace period. `settled()` resolves once

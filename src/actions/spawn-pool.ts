@@ -1,5 +1,5 @@
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import { killGroup } from './spawn-local.js';
+import { killGroup } from './process-group.js';
 import { outcomeFromWire, type FromWorker, type ToWorker } from './spawn-protocol.js';
 import type { SpawnOutcome, SpawnRequest } from './spawn.js';
 

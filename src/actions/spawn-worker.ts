@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { outcomeToWire, type FromWorker, type ToWorker } from './spawn-protocol.js';
-import { killGroup, startInGroup, type LocalSpawn } from './spawn-local.js';
+import { killGroup } from './process-group.js';
+import { startInGroup, type LocalSpawn } from './spawn-local.js';
 
 // A spawn worker (started by spawn-pool.ts): runs execa here, so creating processes never
 // blocks the thread that answers HTTP. One message in per request (and one per cancel), two out.

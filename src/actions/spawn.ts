@@ -3,7 +3,7 @@ import { SpawnPool } from './spawn-pool.js';
 // How `run` starts a process: in a worker thread of a small pool (spawn-pool.ts), with execa
 // (spawn-local.ts), as the leader of its own process group.
 
-export { KILL_GRACE_MS } from './spawn-local.js';
+export { KILL_GRACE_MS } from './process-group.js';
 
 export interface SpawnRequest {
   readonly file: string;
