@@ -6,7 +6,7 @@ import { secretsFromEnv } from '../secrets.js';
 import { usageError, type Command } from '../io.js';
 import { routesFileFor } from '../routes-file.js';
 
-const USAGE = 'hookroute check [routes.yaml]';
+export const USAGE = 'hookroute check [routes.yaml]';
 
 export const check: Command = async (args, io) => {
   let parsed;

@@ -3,7 +3,7 @@ import type { DeliverySummary } from '../../journal/types.js';
 import { adminRequest, adminTarget, AdminRequestError } from '../admin-client.js';
 import { usageError, type Command } from '../io.js';
 
-const USAGE = 'hookroute deliveries [--status pending|failed|dead|done] [--event NAME] [--limit N] [--json] [--admin URL] [--admin-token T]';
+export const USAGE = 'hookroute deliveries [--status pending|failed|dead|done] [--event NAME] [--limit N] [--json] [--admin URL] [--admin-token T]';
 
 export const deliveries: Command = async (args, io) => {
   let values;

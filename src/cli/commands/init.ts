@@ -5,7 +5,7 @@ import { usageError, type Command } from '../io.js';
 import { bundledExample, packageRoot } from '../routes-file.js';
 import { routesJsonSchema } from './schema.js';
 
-const USAGE = 'hookroute init';
+export const USAGE = 'hookroute init';
 
 // The bundled example refers to its scripts as ./examples/scripts/NAME.sh (paths inside the
 // package); a starter folder keeps them in ./scripts/ next to its routes.yaml.

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { adminRequest, adminTarget, AdminRequestError } from '../admin-client.js';
 import { usageError, type Command } from '../io.js';
 
-const USAGE = 'hookroute replay ID | --dead [--admin URL] [--admin-token T]';
+export const USAGE = 'hookroute replay ID | --dead [--admin URL] [--admin-token T]';
 
 export const replay: Command = async (args, io) => {
   let parsed;

@@ -6,7 +6,7 @@ import { editorSchema } from '../../config/schema.js';
 import { schemeNames } from '../../verify/registry.js';
 import { usageError, type Command } from '../io.js';
 
-const USAGE = 'hookroute schema [--out FILE]';
+export const USAGE = 'hookroute schema [--out FILE]';
 
 /** The routes file's JSON Schema for editors, made from the same definitions as the validator. */
 export function routesJsonSchema(): string {

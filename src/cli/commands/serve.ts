@@ -6,7 +6,7 @@ import { usageError, type Command } from '../io.js';
 import { routesFileFor } from '../routes-file.js';
 import { secretsFromEnv } from '../secrets.js';
 
-const USAGE = 'hookroute serve [routes.yaml] [--port N] [--host H] [--data DIR] [--admin-port N] [--log-level L] [--log-output] [--no-watch]';
+export const USAGE = 'hookroute serve [routes.yaml] [--port N] [--host H] [--data DIR] [--admin-port N] [--log-level L] [--log-output] [--no-watch]';
 
 function port(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;

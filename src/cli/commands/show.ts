@@ -4,7 +4,7 @@ import type { DeliveryDetail } from '../../journal/types.js';
 import { adminRequest, adminTarget, AdminRequestError } from '../admin-client.js';
 import { usageError, type Command } from '../io.js';
 
-const USAGE = 'hookroute show ID [--json] [--admin URL] [--admin-token T]';
+export const USAGE = 'hookroute show ID [--json] [--admin URL] [--admin-token T]';
 
 export const show: Command = async (args, io) => {
   let parsed;

@@ -10,7 +10,7 @@ import { usageError, type CliIo, type Command } from '../io.js';
 // (src/verify/sign.ts), to try an endpoint by hand: printed, as a curl command (--url), or sent
 // (--send). The body is sent byte for byte as given, since the signature covers the bytes.
 
-const USAGE = `hookroute sign --scheme ${signSchemes.join('|')} --secret S
+export const USAGE = `hookroute sign --scheme ${signSchemes.join('|')} --secret S
          (--data JSON|@file | --body TEXT|@file) [--event NAME] [--id ID] [--timestamp SECONDS]
          [--algorithm sha256|sha1|sha512 --header NAME --encoding hex|base64 --prefix P]   (hmac)
          [--content-type TYPE] [--url URL | --send URL]`;

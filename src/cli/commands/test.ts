@@ -11,7 +11,7 @@ import { usageError, type CliIo, type Command } from '../io.js';
 import { routesFileFor } from '../routes-file.js';
 import { secretsFromEnv } from '../secrets.js';
 
-const USAGE = 'hookroute test [routes.yaml] [--event NAME --data JSON|@file] [--body JSON|@file] [--header K:V]... [--endpoint PATH] [--run]';
+export const USAGE = 'hookroute test [routes.yaml] [--event NAME --data JSON|@file] [--body JSON|@file] [--header K:V]... [--endpoint PATH] [--run]';
 
 async function jsonArg(io: CliIo, text: string, name: string): Promise<unknown> {
   const source = text.startsWith('@') ? await readFile(resolve(io.cwd, text.slice(1)), 'utf8') : text;
