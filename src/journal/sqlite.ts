@@ -131,7 +131,8 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     deadIds: db.prepare("SELECT id FROM deliveries WHERE status = 'dead' ORDER BY received_at LIMIT ?"),
     counts: db.prepare(`SELECT
       SUM(status IN ('pending', 'retrying')) AS pending, SUM(status = 'running') AS running, SUM(status = 'dead') AS dead FROM jobs`),
-    pruneSlice: db.prepare(`SELECT id FROM deliveries WHERE received_at < ? AND status IN ('done', 'dead') LIMIT 500`),
+    // Only done deliveries: a dead one is kept until it is replayed (and done), as a dead letter.
+    pruneSlice: db.prepare(`SELECT id FROM deliveries WHERE status = 'done' AND received_at < ? LIMIT 500`),
     pruneDedup: db.prepare('DELETE FROM dedup WHERE seen_at < ?'),
     // A replayed run may point at a newer snapshot than its delivery: keep both.
     pruneSnapshots: db.prepare(`DELETE FROM snapshots WHERE saved_at < ?

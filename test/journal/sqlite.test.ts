@@ -154,7 +154,7 @@ test('requeue leaves a run that is still being retried alone, and keeps a run wh
   assert.deepEqual(journal.jobs(run).map((j) => [j.status, j.attempts]), [['pending', 1], ['pending', 0]]);
 });
 
-test('prune removes old finished deliveries only, with their runs, attempts and old dedup entries', async (t) => {
+test('prune removes old done deliveries only (dead letters stay), with their runs, attempts and old dedup entries', async (t) => {
   const journal = await open(t);
   const oldDone = accepted(await journal.accept(delivery({ receivedAt: T0, sourceId: 'old' }), DAY));
   journal.attemptFinished(`${oldDone.runs[0]!.id}/0`, { n: 1, startedAt: T0, durationMs: 1, outcome: 'ok' }, 'done');
@@ -163,7 +163,11 @@ test('prune removes old finished deliveries only, with their runs, attempts and 
   const oldRetrying = accepted(await journal.accept(delivery({ receivedAt: T0 }), DAY));
   journal.attemptFinished(`${oldRetrying.runs[0]!.id}/0`, { n: 1, startedAt: T0, durationMs: 1, outcome: 'failed' }, 'retrying');
   const newDone = accepted(await journal.accept(delivery({ receivedAt: T0 + 10 * DAY, runs: [] }), DAY));
+  const oldDead = accepted(await journal.accept(delivery({ receivedAt: T0 }), DAY));
+  journal.attemptFinished(`${oldDead.runs[0]!.id}/0`, { n: 1, startedAt: T0, durationMs: 1, outcome: 'failed' }, 'dead');
+  journal.runFinished(oldDead.runs[0]!.id, 'dead', 'skipped');
   await committed();
+  assert.equal(journal.detail(oldDead.id)?.status, 'dead');
   assert.equal(journal.detail(oldDone.id)?.status, 'done');
 
   const removed = await journal.prune(T0 + 7 * DAY, T0 + 1);
@@ -172,6 +176,7 @@ test('prune removes old finished deliveries only, with their runs, attempts and 
   assert.equal(journal.detail(oldPending.id)?.status, 'pending');
   assert.equal(journal.detail(oldRetrying.id)?.status, 'failed');
   assert.equal(journal.detail(newDone.id)?.status, 'done');
+  assert.equal(journal.detail(oldDead.id)?.status, 'dead', 'a dead letter outlives retention until it is replayed');
   assert.deepEqual(journal.unfinishedRuns().map((r) => r.deliveryId), [oldPending.id, oldRetrying.id]);
   // Its dedup entry is older than the dedup cut: the same sender id is new again.
   accepted(await journal.accept(delivery({ sourceId: 'old', receivedAt: T0 + 11 * DAY }), DAY));
