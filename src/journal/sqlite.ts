@@ -150,6 +150,8 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
   });
   checkpointer.unref();
   checkpointer.on('error', (error) => options.onWriteError?.(error));
+  // Recorded now: a worker that already ended (its database gone, an error) sends no later 'exit'.
+  const checkpointerEnded = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
   const writes: WriteBatcher = createWriteBatcher(db, options.onWriteError);
 
   function refreshDelivery(deliveryId: string): void {
@@ -365,10 +367,11 @@ export function openSqliteJournal(options: SqliteJournalOptions): Journal {
     async close() {
       await writes.drain();
       checkpointer.ref();
-      await new Promise<void>((resolve) => {
-        checkpointer.once('exit', () => resolve());
-        checkpointer.postMessage('stop');
-      });
+      checkpointer.postMessage('stop');
+      // It stops between checkpoints; one stuck on a busy disk is ended rather than waited for.
+      const stuck = setTimeout(() => void checkpointer.terminate(), 2000);
+      await checkpointerEnded;
+      clearTimeout(stuck);
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {

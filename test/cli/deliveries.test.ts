@@ -34,7 +34,10 @@ test('a dead delivery is listed, shown with its attempts, and delivered by repla
     });
   });
   await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => crm.close(() => resolve())));
+  t.after(() => new Promise<void>((resolve) => {
+    crm.closeAllConnections();
+    crm.close(() => resolve());
+  }));
 
   const dir = await tempDir(t);
   const routes = await writeRoutes(dir, `

@@ -210,7 +210,11 @@ async function receiver(t: TestContext, status = 200): Promise<{ url: string; re
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  // A keep-alive connection (the forward's) must not hold the close open.
+  t.after(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 

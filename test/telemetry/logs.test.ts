@@ -55,7 +55,11 @@ async function target(t: TestContext): Promise<string> {
     request.on('end', () => response.writeHead(204).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  // A keep-alive connection (the forward's) must not hold the close open.
+  t.after(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
   const address = server.address() as net.AddressInfo;
   return `http://127.0.0.1:${address.port}/hook`;
 }
