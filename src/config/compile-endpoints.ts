@@ -1,7 +1,6 @@
 import { schemes } from '../verify/registry.js';
 import { checkTokens, createTokenVerifier } from '../verify/token.js';
 import { createAllowList } from '../verify/allow.js';
-import { SECRET_HEADERS } from '../verify/redact-headers.js';
 import type { SchemeName, SchemeOptions, Verifier, VerifyRequest } from '../verify/types.js';
 import { compileExpression, ExpressionSyntaxError, type Expression } from '../template/expression.js';
 import type { KeyPath } from './diagnostics.js';
@@ -152,7 +151,8 @@ export function compileEndpoint(sink: CompileSink, index: number, raw: RawEndpoi
     for (const problem of list.problems) reportAt(sink, [...path, 'allow'], 'HR_CONFIG_INVALID', problem);
     allow = list;
   }
-  const secretHeaders = [...SECRET_HEADERS];
+  // SECRET_HEADERS are always dropped (withoutSecrets); these are the ones this endpoint adds.
+  const secretHeaders: string[] = [];
   if (raw.verify !== undefined) secretHeaders.push(...schemes[raw.verify].signatureHeaders);
   if (raw.header !== undefined) secretHeaders.push(raw.header.toLowerCase());
   return {

@@ -75,7 +75,7 @@ export interface Endpoint {
   readonly auth: EndpointAuth;
   readonly allow: { allows(address: string): boolean } | undefined;
   readonly rateLimit: { readonly max: number; readonly windowMs: number } | undefined;
-  /** Headers never stored or logged: auth and signature headers of this endpoint. */
+  /** Signature headers of this endpoint's scheme, dropped on top of SECRET_HEADERS before storing. */
   readonly secretHeaders: readonly string[];
   /** The sender's set-up request, answered directly (Slack's url_verification). */
   readonly handshake: ((body: unknown) => unknown) | undefined;

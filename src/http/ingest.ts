@@ -9,6 +9,7 @@ import { eventContext } from '../routing/event-context.js';
 import { selectRoutes } from '../routing/select.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { parseBody } from './parse-body.js';
+import { withoutSecrets } from '../verify/redact-headers.js';
 import { replyError, replyHookrouteError } from './reply-error.js';
 
 // The request path only authenticates, parses, matches, journals and answers; the actions run
@@ -32,11 +33,11 @@ export function findEndpoint(snapshot: Snapshot, url: string): Endpoint | undefi
   return snapshot.endpoints.get(endpointPath(url));
 }
 
-function flatHeaders(headers: FastifyRequest['headers'], drop: readonly string[]): Record<string, string> {
+/** The headers kept with a delivery: credentials and signatures dropped, repeats joined. */
+function storedHeaders(headers: FastifyRequest['headers'], extra: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || drop.includes(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(withoutSecrets(headers, extra))) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
@@ -100,7 +101,7 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       return reply.code(200).send(handshake);
     }
 
-    const headers = flatHeaders(request.headers, endpoint.secretHeaders);
+    const headers = storedHeaders(request.headers, endpoint.secretHeaders);
     const query = (request.query ?? {}) as Record<string, string>;
     let envelope;
     try {

@@ -1,15 +1,12 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { SECRET_HEADERS } from '../verify/redact-headers.js';
 
 // Secrets are removed from the finished line, whatever field they ended up in: a token that a
 // sender echoes in a body, a header value, an error message that quotes a URL. Known secret
 // header fields are also censored by pino's redaction before serialisation.
 
-const REDACT_PATHS = [
-  'headers.authorization', 'headers["x-webhook-token"]', 'headers["x-hub-signature-256"]', 'headers["x-hub-signature"]',
-  'headers["x-gitlab-token"]', 'headers["stripe-signature"]', 'headers["x-slack-signature"]',
-  'headers["x-shopify-hmac-sha256"]', 'headers["webhook-signature"]', 'headers.cookie',
-];
+const REDACT_PATHS = [...SECRET_HEADERS].map((name) => `headers[${JSON.stringify(name)}]`);
 
 export type SecretSource = () => readonly string[];
 
